@@ -1,0 +1,51 @@
+# The two commands: `make run` serves the 万泉街 demo, `make test` runs the whole suite.
+# They need only Python 3.11+ and make; everything else is installed into .venv.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+
+.PHONY: run test install install-dev lint typecheck check browser clean bench messages
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) -m xingfuli.cli demo
+	PORT=$(PORT) $(PY) -m xingfuli.cli serve --port $(PORT)
+
+# Browser tests drive Debian's chromium with Playwright (which cannot download browsers here).
+browser:
+	@[ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: install Debian's 'chromium' package (or set CHROMIUM_PATH)."; exit 1; \
+	  fi; }
+
+test: install-dev browser
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+typecheck: install-dev
+	$(VENV)/bin/mypy xingfuli
+check: lint typecheck test
+
+bench: install-dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var test-results

@@ -1,0 +1,54 @@
+"""Shared fixtures: one small world with named personas (see xingfuli.core.testing)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from xingfuli.core.models import User
+from xingfuli.core.testing import PASSWORD, World, build_world
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def login(client: Client):
+    """login(user) -> the test client, logged in as that user."""
+
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings) -> None:
+    # Assertions on messages read English; zh-hans is tested explicitly where it matters.
+    settings.LANGUAGE_CODE = "en"
+
+
+__all__ = ["PASSWORD"]
+
+
+# --- CI must not go green without the browser tests ----------------------------------------
+_browser_passed = 0
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _browser_passed
+    if report.when == "call" and report.passed and "browser" in report.keywords:
+        _browser_passed += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import os
+
+    if os.environ.get("REQUIRE_BROWSER_TESTS") != "1" or hasattr(session.config, "workerinput"):
+        return
+    if _browser_passed == 0 and session.testscollected > 0:
+        print("\nREQUIRE_BROWSER_TESTS=1 but no browser test passed: failing the run.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

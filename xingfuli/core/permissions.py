@@ -1,0 +1,75 @@
+"""What each role may do. Scoping decides which rows; capabilities decide which actions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from xingfuli.core.errors import Forbidden
+from xingfuli.core.models import Role, RoleAssignment
+
+
+class Capability(StrEnum):
+    VIEW_REGISTRY = "view_registry"
+    EDIT_REGISTRY = "edit_registry"
+    UNMASK_PERSONAL = "unmask_personal"  # read full ID and mobile numbers
+    IMPORT_EXPORT = "import_export"
+    RECORD_VISIT = "record_visit"
+    MANAGE_GRID = "manage_grid"  # grids, staff, duty roster
+    VIEW_AUDIT = "view_audit"
+    VIEW_DASHBOARD = "view_dashboard"
+
+
+_GRID = {Capability.VIEW_REGISTRY, Capability.RECORD_VISIT, Capability.VIEW_DASHBOARD}
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.RESIDENT: frozenset({Capability.VIEW_REGISTRY}),
+    Role.GRID_WORKER_PART: frozenset(_GRID),
+    Role.GRID_WORKER_FULL: frozenset(_GRID | {Capability.EDIT_REGISTRY}),
+    Role.GRID_LEADER: frozenset(_GRID | {Capability.EDIT_REGISTRY}),
+    Role.GRID_INSTRUCTOR: frozenset(_GRID),
+    Role.COMMUNITY_STAFF: frozenset(
+        _GRID | {Capability.EDIT_REGISTRY, Capability.UNMASK_PERSONAL, Capability.IMPORT_EXPORT,
+                 Capability.MANAGE_GRID}
+    ),
+    Role.COMMUNITY_ADMIN: frozenset(Capability),
+    Role.STREET_OFFICER: frozenset({Capability.VIEW_DASHBOARD}),
+}
+
+
+def roles_of(actor: Any) -> list[RoleAssignment]:
+    """The actor's role rows, loaded once per user object."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return []
+    cached: list[RoleAssignment] | None = getattr(actor, "_xfl_roles", None)
+    if cached is None:
+        cached = list(RoleAssignment.objects.filter(user=actor))
+        actor._xfl_roles = cached
+    return cached
+
+
+def has_capability(actor: Any, capability: Capability, *, community_id: int | None = None) -> bool:
+    """Whether the actor holds a role granting `capability` (in `community_id`, if given)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    for assignment in roles_of(actor):
+        if capability not in ROLE_CAPABILITIES.get(assignment.role, frozenset()):
+            continue
+        if community_id is None or assignment.community_id == community_id:
+            return True
+        if (
+            assignment.role == Role.STREET_OFFICER
+            and community_id is not None
+            and assignment.street_id is not None
+        ):
+            from xingfuli.core.models import Community
+
+            if Community.objects.filter(pk=community_id, street_id=assignment.street_id).exists():
+                return True
+    return False
+
+
+def require(actor: Any, capability: Capability, *, community_id: int | None = None) -> None:
+    if not has_capability(actor, capability, community_id=community_id):
+        raise Forbidden()

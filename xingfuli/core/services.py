@@ -1,0 +1,73 @@
+"""Writes of core: API tokens, roles."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from xingfuli.core import audit
+from xingfuli.core.errors import DomainError, ErrorCode, NotFound
+from xingfuli.core.models import ApiToken, Community, Role, RoleAssignment, Street, User
+from xingfuli.core.scoping import forget_scope
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for the actor; the key is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise DomainError(ErrorCode.INVALID, _("Give the token a name."), field="name")
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=actor, name=name[:100], prefix=key[4:12], digest=ApiToken.digest_of(key)
+    )
+    audit.record("core.api_token.created", actor=actor, target=token)
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record("core.api_token.revoked", actor=actor, target=token)
+    return token
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    actor: User | None,
+    user: User,
+    role: Role,
+    community: Community | None = None,
+    street: Street | None = None,
+    scope_id: int | None = None,
+) -> RoleAssignment:
+    """Give `user` a role with its scope. Modules check their own rules (a grid leader must be
+    a party member) before calling this."""
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, community=community, street=street, scope_id=scope_id
+    )
+    if created:
+        audit.record(
+            "core.role.assigned", actor=actor, target=assignment,
+            community_id=community.pk if community else None, role=str(role), user=user.pk,
+        )
+    forget_scope(user)
+    if hasattr(user, "_xfl_roles"):
+        del user._xfl_roles
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> None:
+    audit.record(
+        "core.role.revoked", actor=actor, target=assignment,
+        community_id=assignment.community_id, role=assignment.role, user=assignment.user_id,
+    )
+    assignment.delete()

@@ -1,0 +1,54 @@
+from django.contrib.auth.models import AnonymousUser
+
+from xingfuli.core.models import AuditEntry, Community
+from xingfuli.core.scoping import scoped
+from xingfuli.grid.models import Grid
+from xingfuli.registry.models import Building, Household, Resident
+
+
+def names(qs):
+    return sorted(str(x) for x in qs.values_list("name", flat=True))
+
+
+def test_grid_worker_sees_only_own_grid(world):
+    assert names(scoped(Resident.objects.all(), world.gina)) == ["张爱丽"]
+    assert names(scoped(Resident.objects.all(), world.greg)) == ["李博"]
+    assert list(scoped(Building.objects.all(), world.gina)) == [world.b1]
+
+
+def test_resident_sees_own_household_only(world):
+    assert list(scoped(Household.objects.all(), world.alice)) == [world.h1]
+    assert names(scoped(Resident.objects.all(), world.alice)) == ["张爱丽"]
+    assert not scoped(Building.objects.all(), world.alice).exists()
+
+
+def test_community_staff_see_their_community_not_the_other(world):
+    assert names(scoped(Resident.objects.all(), world.carol)) == ["张爱丽", "李博"]
+    assert names(scoped(Resident.objects.all(), world.oscar)) == ["王奥佳"]
+
+
+def test_street_officer_reads_all_communities_of_street_but_cannot_write(world):
+    assert len(scoped(Resident.objects.all(), world.sam)) == 3
+    assert not scoped(Resident.objects.all(), world.sam, write=True).exists()
+
+
+def test_shared_reference_rows_visible_within_community(world):
+    # Every grid of their community is visible to a grid worker (for cards), not another's.
+    assert set(scoped(Grid.objects.all(), world.gina)) == {world.grid1, world.grid2}
+    assert list(scoped(Community.objects.all(), world.gina)) == [world.community]
+
+
+def test_anonymous_and_unscoped_models_get_nothing(world):
+    assert not scoped(Resident.objects.all(), AnonymousUser()).exists()
+    # AuditEntry is scoped by community; a grid worker holds no community-wide role.
+    AuditEntry.objects.create(action="x", target_type="t", target_id="1",
+                              community=world.community)
+    assert not scoped(AuditEntry.objects.all(), world.gina).exists()
+    assert scoped(AuditEntry.objects.all(), world.carol).count() == 1
+
+
+def test_scope_costs_one_query_per_user(world, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the roles, then the filtered list
+        list(scoped(Resident.objects.all(), world.gina))
+    with django_assert_num_queries(1):  # roles are cached on the user object
+        list(scoped(Resident.objects.all(), world.gina))

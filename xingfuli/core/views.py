@@ -1,0 +1,97 @@
+"""Core pages: log in and out, the home page, the message inbox, preferences, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from xingfuli.core import selectors, services
+from xingfuli.core.context_processors import LARGE_TEXT_COOKIE
+from xingfuli.core.errors import DomainError
+from xingfuli.core.models import User
+from xingfuli.core.notifications import notification_mark_read
+from xingfuli.core.permissions import Capability, has_capability, roles_of
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    return user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    roles = roles_of(user)
+    household_ids = [r.scope_id for r in roles if r.role == "resident" and r.scope_id]
+    return render(
+        request,
+        "core/home.html",
+        {
+            "roles": roles,
+            "communities": selectors.communities_for(actor=user),
+            "household_ids": household_ids,
+            "can_registry": has_capability(user, Capability.VIEW_REGISTRY)
+            and not (household_ids and len(roles) == len(household_ids)),
+            "can_visit": has_capability(user, Capability.RECORD_VISIT),
+            "can_import": has_capability(user, Capability.IMPORT_EXPORT),
+            "can_manage_grid": has_capability(user, Capability.MANAGE_GRID),
+            "can_dashboard": has_capability(user, Capability.VIEW_DASHBOARD),
+        },
+    )
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        notification_mark_read(recipient=user)
+        return redirect("core:inbox")
+    notes = list(selectors.notifications_for(actor=user)[:100])
+    return render(request, "core/inbox.html", {"notes": notes})
+
+
+@require_POST
+def large_text(request: HttpRequest) -> HttpResponse:
+    """Switch large-text mode; remembered for a year in a cookie (no login needed)."""
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if request.POST.get("on") == "1":
+        response.set_cookie(LARGE_TEXT_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
+    else:
+        response.delete_cookie(LARGE_TEXT_COOKIE)
+    return response
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    new_key = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                services.api_token_revoke(actor=user, token_id=int(request.POST["revoke"]))
+                messages.success(request, _("The token was revoked."))
+                return redirect("core:api_tokens")
+            _token, new_key = services.api_token_create(
+                actor=user, name=request.POST.get("name", "")
+            )
+        except (DomainError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("Not valid.")))
+    return render(
+        request, "core/api_tokens.html",
+        {"tokens": selectors.api_tokens_for(actor=user), "new_key": new_key},
+    )

@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from xingfuli.api import api
+
+urlpatterns = [
+    path("", include("xingfuli.core.urls")),
+    path("registry/", include("xingfuli.registry.urls")),
+    path("grid/", include("xingfuli.grid.urls")),
+    path("dashboard/", include("xingfuli.dashboard.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
