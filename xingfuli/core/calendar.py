@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,9 @@ HOLIDAY_NAMES = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
+
+
+WARNING_CACHE_KEY = "xfl:calendar-warning"
 
 
 @dataclass(frozen=True)
@@ -121,4 +125,5 @@ def calendar_year_set(
     cal, _ = CalendarYear.objects.update_or_create(
         year=year, defaults={"source": CalendarYear.Source.MANUAL, "entered_at": timezone.now()}
     )
+    transaction.on_commit(lambda: cache.delete(WARNING_CACHE_KEY))
     return cal

@@ -35,7 +35,9 @@ def test_unknown_year_falls_back_to_monday_to_friday_and_says_so():
 @pytest.mark.django_db
 def test_staff_enter_next_year_by_hand():
     calendar.calendar_year_set(
-        year=2027, holidays={dt.date(2027, 10, 1): "国庆节"}, workdays={dt.date(2027, 9, 26): "国庆节"}
+        year=2027,
+        holidays={dt.date(2027, 10, 1): "国庆节"},
+        workdays={dt.date(2027, 9, 26): "国庆节"},
     )
     assert CalendarYear.objects.get(year=2027).source == CalendarYear.Source.MANUAL
     assert not calendar.day_info(dt.date(2027, 10, 1)).is_working_day
