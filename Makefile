@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 
-.PHONY: run test install install-dev lint typecheck check browser clean bench messages
+.PHONY: run test install install-dev lint typecheck check browser clean bench messages messages-check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ check: lint typecheck test
 
 bench: install-dev
 	$(PY) bench/run_all.py
+
+# Refresh the catalogues after changing user-facing strings (needs GNU gettext), then translate
+# the new entries in xingfuli/locale/zh_Hans/LC_MESSAGES/django.po and compile.
+messages: install-dev
+	cd xingfuli && ../$(PY) -m django makemessages -l zh_Hans --no-obsolete --no-location --settings=xingfuli.settings
+	$(PY) -m xingfuli.cli manage compile_translations
+
+# CI: fail if a user-facing string is missing from the catalogue.
+messages-check: install-dev
+	$(PY) scripts/check_messages.py
 
 clean:
 	rm -rf $(VENV) var test-results

@@ -38,5 +38,8 @@ def api_tokens_for(*, actor: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=actor, revoked_at__isnull=True).order_by("-created_at")
 
 
-def audit_entries_for(*, actor: Any) -> QuerySet[AuditEntry]:
-    return scoped(AuditEntry.objects.select_related("actor"), actor)
+def audit_entries_for(*, actor: Any, action: str = "") -> QuerySet[AuditEntry]:
+    qs = scoped(AuditEntry.objects.select_related("actor"), actor)
+    if action:
+        qs = qs.filter(action__startswith=action)
+    return qs.order_by("-at", "-id")

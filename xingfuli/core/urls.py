@@ -11,4 +11,5 @@ urlpatterns = [
     path("messages/", views.inbox, name="inbox"),
     path("prefs/large-text/", views.large_text, name="large_text"),
     path("account/api-tokens/", views.api_tokens, name="api_tokens"),
+    path("audit/", views.audit_log, name="audit"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +17,7 @@ from xingfuli.core.context_processors import LARGE_TEXT_COOKIE
 from xingfuli.core.errors import DomainError
 from xingfuli.core.models import User
 from xingfuli.core.notifications import notification_mark_read
-from xingfuli.core.permissions import Capability, has_capability, roles_of
+from xingfuli.core.permissions import Capability, has_capability, require, roles_of
 
 
 class LoginView(auth_views.LoginView):
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_import": has_capability(user, Capability.IMPORT_EXPORT),
             "can_manage_grid": has_capability(user, Capability.MANAGE_GRID),
             "can_dashboard": has_capability(user, Capability.VIEW_DASHBOARD),
+            "can_audit": has_capability(user, Capability.VIEW_AUDIT),
         },
     )
 
@@ -74,6 +76,18 @@ def large_text(request: HttpRequest) -> HttpResponse:
     else:
         response.delete_cookie(LARGE_TEXT_COOKIE)
     return response
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Who did what, newest first; community admins see their community's entries."""
+    user = _user(request)
+    require(user, Capability.VIEW_AUDIT)
+    action = request.GET.get("action", "").strip()
+    page = Paginator(selectors.audit_entries_for(actor=user, action=action), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "core/audit.html", {"page": page, "action": action})
 
 
 @login_required
