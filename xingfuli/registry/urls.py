@@ -1,16 +1,19 @@
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
+
+from xingfuli.registry import views
+from xingfuli.registry.import_urls import urlpatterns as import_urlpatterns
 
 app_name = "registry"
 
-
-def _todo(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    return HttpResponse("todo")
-
-
-urlpatterns = [
-    path("buildings/", _todo, name="buildings"),
-    path("search/", _todo, name="search"),
-    path("households/<int:household_id>/", _todo, name="household"),
-    path("import/", _todo, name="import"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("buildings/", views.buildings, name="buildings"),
+    path("buildings/<int:building_id>/", views.building, name="building"),
+    path("dwellings/<int:dwelling_id>/household/", views.household_new, name="household_new"),
+    path("households/<int:household_id>/", views.household, name="household"),
+    path("households/<int:household_id>/residents/new/", views.resident_new,
+         name="resident_new"),
+    path("residents/<int:resident_id>/", views.resident, name="resident"),
+    path("residents/<int:resident_id>/edit/", views.resident_edit, name="resident_edit"),
+    path("search/", views.search, name="search"),
 ]
+urlpatterns += import_urlpatterns

@@ -1,0 +1,78 @@
+"""Forms give the shape of the registry pages' input; the rules are in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xingfuli.core.errors import DomainError
+from xingfuli.registry.models import Resident
+
+
+class ResidentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18,
+        help_text=_("18 characters; the birth date and sex are read from it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    mobile = forms.CharField(
+        label=_("Mobile number"), max_length=20, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    relation = forms.ChoiceField(label=_("Relation to the head of household"),
+                                 choices=Resident.Relation.choices)
+    residence_type = forms.ChoiceField(label=_("Residence type"),
+                                       choices=Resident.ResidenceType.choices)
+    tags = forms.MultipleChoiceField(
+        label=_("Groups"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, tag_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tags"].choices = tag_choices  # type: ignore[attr-defined]
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        """Show a service's error next to its field (or above the form)."""
+        field = exc.field if exc.field in self.fields else None
+        if field is not None and self.fields[field].widget.is_hidden:
+            field = None  # a stale version: said above the form
+        self.add_error(field, str(exc.message))
+
+
+class ResidentEditForm(ResidentForm):
+    status = forms.ChoiceField(label=_("Status"), choices=Resident.Status.choices)
+    remove_mobile = forms.BooleanField(label=_("Remove the mobile number"), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, resident: Resident, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].required = False
+        self.fields["id_number"].help_text = _(
+            "On file: %(masked)s. Leave blank to keep it."
+        ) % {"masked": resident.id_number_masked or "-"}
+        self.fields["mobile"].help_text = _(
+            "On file: %(masked)s. Leave blank to keep it."
+        ) % {"masked": resident.mobile_masked or "-"}
+        if not resident.mobile_masked:
+            del self.fields["remove_mobile"]
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned data as keyword arguments for `resident_update` (without the version)."""
+        data = self.cleaned_data
+        out: dict[str, Any] = {
+            key: data[key]
+            for key in ("name", "relation", "residence_type", "status", "tags", "note")
+        }
+        if data["id_number"].strip():
+            out["id_number"] = data["id_number"]
+        if data.get("remove_mobile"):
+            out["mobile"] = ""
+        elif data["mobile"].strip():
+            out["mobile"] = data["mobile"]
+        return out
