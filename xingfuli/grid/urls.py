@@ -1,16 +1,16 @@
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from xingfuli.grid import views
+
 app_name = "grid"
-
-
-def _todo(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    return HttpResponse("todo")
-
-
 urlpatterns = [
-    path("", _todo, name="grids"),
-    path("visits/", _todo, name="visits"),
-    path("overdue/", _todo, name="overdue"),
-    path("roster/", _todo, name="roster"),
+    path("", views.grids, name="grids"),
+    path("<int:grid_id>/", views.grid, name="grid"),
+    path("visits/", views.visits, name="visits"),
+    path("visits/<int:visit_id>/", views.visit, name="visit"),
+    path("dwellings/<int:dwelling_id>/visit/", views.visit_new, name="visit_new"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("roster/", views.roster, name="roster"),
+    path("calendar/", views.calendar, name="calendar"),
+    path("<slug:community>/<int:sequence>/card/", views.card, name="card"),
 ]

@@ -1,0 +1,147 @@
+"""Page forms of the grid network: shape only; the rules are in services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xingfuli.core.models import User
+from xingfuli.grid.models import Opinion
+from xingfuli.registry.models import Resident
+
+OPINION_ROWS = 3
+_DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class VisitForm(forms.Form):
+    visited_at = forms.DateTimeField(
+        label=_("When did you visit?"),
+        input_formats=[_DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=_DATETIME_LOCAL),
+    )
+    people_met_ids = forms.TypedMultipleChoiceField(
+        label=_("People met"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+    )
+    others_met = forms.CharField(
+        label=_("Others met (relatives, carers…)"), required=False, max_length=200,
+    )
+    nobody_home = forms.BooleanField(label=_("Nobody at home"), required=False)
+    health = forms.CharField(
+        label=_("Health"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    living_situation = forms.CharField(
+        label=_("Living situation (living alone, who looks after them)"), required=False,
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    hardship = forms.CharField(
+        label=_("Hardship"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    needs = forms.CharField(
+        label=_("Needs"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, residents: Sequence[Resident] = (), **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "visited_at": default_visited_at(),
+                "idempotency_key": uuid.uuid4().hex,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        field = self.fields["people_met_ids"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)  # noqa: S101
+        field.choices = [
+            (r.pk, f"{r.name} · {r.get_relation_display()}") for r in residents
+        ]
+        categories = [("", _("— no opinion —")), *Opinion.Category.choices]
+        for i in range(1, OPINION_ROWS + 1):
+            self.fields[f"opinion_category_{i}"] = forms.ChoiceField(
+                label=_("Opinion %(n)s: category") % {"n": i}, choices=categories,
+                required=False,
+            )
+            self.fields[f"opinion_text_{i}"] = forms.CharField(
+                label=_("Opinion %(n)s: what was said") % {"n": i}, required=False,
+                max_length=5000, widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def opinion_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"opinion_category_{i}"], self[f"opinion_text_{i}"])
+            for i in range(1, OPINION_ROWS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opinions: list[tuple[str, str]] = []
+        for i in range(1, OPINION_ROWS + 1):
+            category = data.get(f"opinion_category_{i}") or ""
+            text = (data.get(f"opinion_text_{i}") or "").strip()
+            if text and not category:
+                self.add_error(
+                    f"opinion_category_{i}", _("Choose a category for this opinion.")
+                )
+            elif category and not text:
+                self.add_error(
+                    f"opinion_text_{i}",
+                    _("Write down what was said, or set the category back to “no opinion”."),
+                )
+            elif category and text:
+                opinions.append((category, text))
+        data["opinions"] = opinions
+        return data
+
+
+class ShiftForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    person = forms.TypedChoiceField(label=_("Person on duty"), coerce=int)
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, people: Sequence[User] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101
+        field.choices = [(u.pk, u.name) for u in people]
+
+
+class RosterFillForm(forms.Form):
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    people = forms.TypedMultipleChoiceField(
+        label=_("People who take turns"), coerce=int, widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, people: Sequence[User] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["people"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)  # noqa: S101
+        field.choices = [(u.pk, u.name) for u in people]
+
+
+class CalendarYearForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    holidays = forms.CharField(
+        label=_("Holidays: one date a line, with the holiday's name"),
+        help_text=_("For example: 2027-10-01 国庆节"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    workdays = forms.CharField(
+        label=_("Make-up working days (调休): one date a line, with the holiday's name"),
+        help_text=_("For example: 2027-09-26 国庆节"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+def default_visited_at() -> dt.datetime:
+    return timezone.localtime().replace(second=0, microsecond=0)

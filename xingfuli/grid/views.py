@@ -1,0 +1,421 @@
+"""Pages of the grid network: parse input, call selectors and services, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from xingfuli.core.calendar import next_year_missing
+from xingfuli.core.errors import DomainError, Forbidden, NotFound
+from xingfuli.core.models import Community, User
+from xingfuli.core.permissions import Capability, has_capability, require
+from xingfuli.grid import selectors, services
+from xingfuli.grid.forms import CalendarYearForm, RosterFillForm, ShiftForm, VisitForm
+from xingfuli.grid.models import Grid
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+PER_PAGE = 30
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    return user
+
+
+def staff_page(view: V) -> V:
+    """Login required; what the actor may not see is a 404, what they may not do a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except Forbidden:
+            raise PermissionDenied from None
+
+    return cast(V, login_required(wrapper))
+
+
+def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    # base.html shows this warning on staff pages until next year's holidays are entered.
+    context.setdefault("calendar_warning_year", next_year_missing())
+    return render(request, template, context)
+
+
+def _form_error(form: Any, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+def _grid_param(request: HttpRequest, actor: User) -> Grid | None:
+    raw = request.GET.get("grid", "")
+    if not raw.isdigit():
+        return None
+    return selectors.access_grid(actor=actor, grid_id=int(raw))
+
+
+# --- grids -------------------------------------------------------------------------------
+
+
+@staff_page
+def grids(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_DASHBOARD)
+    rows = list(selectors.grids_for(actor=actor))
+    staff = selectors.staff_by_grid(rows)
+    coverage = {c["grid_id"]: c for c in selectors.visit_coverage(actor=actor, days=30)}
+    managed: list[Community] = []
+    seen: set[int] = set()
+    for g in rows:
+        if g.community_id not in seen and has_capability(
+            actor, Capability.MANAGE_GRID, community_id=g.community_id
+        ):
+            managed.append(g.community)
+        seen.add(g.community_id)
+    violations = [
+        (c, selectors.leaders_not_party_members(community=c)) for c in managed
+    ]
+    return _render(
+        request, "grid/grids.html",
+        {
+            "grids": [
+                {"grid": g, "staff": staff.get(g.pk, []), "coverage": coverage.get(g.pk)}
+                for g in rows
+            ],
+            "violations": [(c, v) for c, v in violations if v],
+            "can_visit": has_capability(actor, Capability.VIEW_REGISTRY),
+        },
+    )
+
+
+@staff_page
+def grid(request: HttpRequest, grid_id: int) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_DASHBOARD)
+    found = selectors.access_grid(actor=actor, grid_id=grid_id)
+    can_read = has_capability(actor, Capability.VIEW_REGISTRY)
+    overdue_qs = selectors.overdue_key_households(actor=actor, grid=found)
+    overdue = list(overdue_qs[:10])
+    today = timezone.localdate()
+    coverage = selectors.visit_coverage(actor=actor, days=30, grid=found)
+    return _render(
+        request, "grid/grid.html",
+        {
+            "grid": found,
+            "buildings": selectors.grid_buildings(found),
+            "staff": selectors.grid_staff(found),
+            "coverage": coverage[0] if coverage else None,
+            "overdue": [_overdue_row(h, today) for h in overdue],
+            "overdue_count": overdue_qs.count() if len(overdue) == 10 else len(overdue),
+            "visits": [_visit_row(v) for v in selectors.visits_for(actor=actor, grid=found)[:10]],
+            "can_read": can_read,
+        },
+    )
+
+
+# --- visits ------------------------------------------------------------------------------
+
+
+def _visit_row(v: Any) -> dict[str, Any]:
+    return {
+        "visit": v,
+        "dwelling": selectors.dwelling_label(v.dwelling),
+        "people": [r.name for r in v.people_met.all()],
+        "opinions": list(v.opinions.all()),
+    }
+
+
+def _overdue_row(h: Any, today: dt.date) -> dict[str, Any]:
+    living = getattr(h, "living", [])
+    head = selectors.household_head(living)
+    last = getattr(h, "last_visited_at", None)
+    return {
+        "household": h,
+        "dwelling": selectors.dwelling_label(h.dwelling),
+        "head": head,
+        "key_groups": selectors.key_group_names(living),
+        "last_visited_at": last,
+        "days_since": selectors.days_since(last, today),
+        "interval": h.dwelling.unit.building.community.visit_interval_days,
+    }
+
+
+@staff_page
+def visits(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_REGISTRY)
+    selected = _grid_param(request, actor)
+    page = Paginator(selectors.visits_for(actor=actor, grid=selected), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _render(
+        request, "grid/visits.html",
+        {
+            "page": page,
+            "rows": [_visit_row(v) for v in page.object_list],
+            "grids": list(selectors.grids_for(actor=actor)),
+            "selected": selected,
+        },
+    )
+
+
+@staff_page
+def visit(request: HttpRequest, visit_id: int) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_REGISTRY)
+    found = selectors.access_visit(actor=actor, visit_id=visit_id)
+    return _render(
+        request, "grid/visit.html",
+        {"visit": found, "row": _visit_row(found), "grid_id": selectors.visit_grid_id(found)},
+    )
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def visit_new(request: HttpRequest, dwelling_id: int) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.RECORD_VISIT)
+    target = selectors.visit_target(actor=actor, dwelling_id=dwelling_id)
+    if request.method == "POST":
+        form = VisitForm(request.POST, residents=target.residents)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                recorded = services.visit_record(
+                    actor=actor,
+                    dwelling_id=target.dwelling.pk,
+                    visited_at=data["visited_at"],
+                    people_met_ids=data["people_met_ids"],
+                    others_met=data["others_met"],
+                    health=data["health"],
+                    living_situation=data["living_situation"],
+                    hardship=data["hardship"],
+                    needs=data["needs"],
+                    nobody_home=data["nobody_home"],
+                    opinions=data["opinions"],
+                    idempotency_key=data["idempotency_key"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotFound | Forbidden):
+                    raise
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The visit to %(dwelling)s was recorded.")
+                    % {"dwelling": selectors.dwelling_label(target.dwelling)},
+                )
+                if recorded.household_id:
+                    return redirect(reverse("registry:household", args=[recorded.household_id]))
+                return redirect("grid:visit", visit_id=recorded.pk)
+    else:
+        form = VisitForm(residents=target.residents)
+    return _render(
+        request, "grid/visit_new.html",
+        {
+            "target": target,
+            "dwelling_label": selectors.dwelling_label(target.dwelling),
+            "form": form,
+        },
+    )
+
+
+@staff_page
+def overdue(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_REGISTRY)
+    selected = _grid_param(request, actor)
+    today = timezone.localdate()
+    page = Paginator(
+        selectors.overdue_key_households(actor=actor, grid=selected, today=today), 50
+    ).get_page(request.GET.get("page"))
+    return _render(
+        request, "grid/overdue.html",
+        {
+            "page": page,
+            "rows": [_overdue_row(h, today) for h in page.object_list],
+            "grids": list(selectors.grids_for(actor=actor)),
+            "selected": selected,
+        },
+    )
+
+
+# --- the duty roster ---------------------------------------------------------------------
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def roster(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    community = selectors.working_community(
+        actor=actor, slug=request.GET.get("community") or request.POST.get("community")
+    )
+    require(actor, Capability.VIEW_DASHBOARD, community_id=community.pk)
+    month = request.GET.get("month") or request.POST.get("month")
+    start, end = selectors.month_bounds(month)
+    can_manage = has_capability(actor, Capability.MANAGE_GRID, community_id=community.pk)
+    people = selectors.duty_candidates(community=community) if can_manage else []
+    shift_form = ShiftForm(people=people, prefix="shift")
+    fill_form = RosterFillForm(
+        people=people, prefix="fill", initial={"start": start, "end": end}
+    )
+    back = f"{reverse('grid:roster')}?community={community.slug}&month={start:%Y-%m}"
+    if request.method == "POST":
+        if not can_manage:
+            raise Forbidden()
+        action = request.POST.get("action")
+        try:
+            if action == "remove":
+                services.duty_shift_remove(actor=actor, shift_id=int(request.POST["shift"]))
+                messages.success(request, _("The shift was removed."))
+                return redirect(back)
+            if action == "add":
+                shift_form = ShiftForm(request.POST, people=people, prefix="shift")
+                if shift_form.is_valid():
+                    services.duty_shift_set(
+                        actor=actor, community=community,
+                        date=shift_form.cleaned_data["date"],
+                        person=shift_form.cleaned_data["person"],
+                        note=shift_form.cleaned_data["note"],
+                    )
+                    messages.success(request, _("The shift was saved."))
+                    return redirect(back)
+            elif action == "fill":
+                fill_form = RosterFillForm(request.POST, people=people, prefix="fill")
+                if fill_form.is_valid():
+                    created = services.duty_roster_fill(
+                        actor=actor, community=community,
+                        start=fill_form.cleaned_data["start"], end=fill_form.cleaned_data["end"],
+                        people=fill_form.cleaned_data["people"],
+                    )
+                    messages.success(
+                        request,
+                        _("%(n)s days without anyone on duty were filled.") % {"n": len(created)},
+                    )
+                    return redirect(back)
+        except (KeyError, ValueError):
+            messages.error(request, _("That request was not complete. Please try again."))
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            target_form: Any = fill_form if action == "fill" else shift_form
+            field = exc.field if exc.field in target_form.fields else None
+            if action == "add" and exc.field == "person":
+                field = "person"
+            if action == "fill" and exc.field == "person":
+                field = "people"
+            target_form.add_error(field, str(exc.message))
+    days = selectors.duty_roster(community=community, start=start, end=end)
+    prev_month = (start - dt.timedelta(days=1)).replace(day=1)
+    next_month = end + dt.timedelta(days=1)
+    return _render(
+        request, "grid/roster.html",
+        {
+            "community": community,
+            "days": days,
+            "gaps": [d for d in days if d.is_gap],
+            "fallback": any(d.fallback for d in days),
+            "start": start,
+            "prev_month": prev_month,
+            "next_month": next_month,
+            "can_manage": can_manage,
+            "shift_form": shift_form,
+            "fill_form": fill_form,
+        },
+    )
+
+
+# --- the holiday arrangement ---------------------------------------------------------------
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def calendar(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.VIEW_DASHBOARD)
+    can_edit = services.may_edit_calendar(actor)
+    today = timezone.localdate()
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else today.year
+    holidays, workdays = selectors.calendar_days_of(year)
+    form: CalendarYearForm | None = None
+    if can_edit:
+        # Offer next year when it is missing, else the year shown, filled in for correction.
+        edit_year = next_year_missing(today) or year
+        h, w = (holidays, workdays) if edit_year == year else selectors.calendar_days_of(edit_year)
+        form = CalendarYearForm(
+            initial={
+                "year": edit_year,
+                "holidays": "\n".join(f"{d.date:%Y-%m-%d} {d.name}" for d in h),
+                "workdays": "\n".join(f"{d.date:%Y-%m-%d} {d.name}" for d in w),
+            }
+        )
+    if request.method == "POST":
+        if not can_edit:
+            raise Forbidden()
+        if request.POST.get("action") == "package":
+            added = services.calendar_fill_from_package(actor=actor)
+            messages.success(
+                request,
+                _("Years loaded from the package: %(years)s")
+                % {"years": ", ".join(str(y) for y in added) or _("none (all were there)")},
+            )
+            return redirect("grid:calendar")
+        form = CalendarYearForm(request.POST)
+        if form.is_valid():
+            try:
+                cal = services.calendar_arrangement_set(
+                    actor=actor, year=form.cleaned_data["year"],
+                    holidays=form.cleaned_data["holidays"],
+                    workdays=form.cleaned_data["workdays"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotFound | Forbidden):
+                    raise
+                _form_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The holiday arrangement for %(year)s was saved.") % {"year": cal.year},
+                )
+                return redirect(f"{reverse('grid:calendar')}?year={cal.year}")
+    years = selectors.calendar_years()
+    return _render(
+        request, "grid/calendar.html",
+        {
+            "year": year,
+            "years": years,
+            "entered": any(y["year"] == year for y in years),
+            "holidays": holidays,
+            "workdays": workdays,
+            "form": form,
+            "can_edit": can_edit,
+        },
+    )
+
+
+# --- public ------------------------------------------------------------------------------
+
+
+def card(request: HttpRequest, community: str, sequence: int) -> HttpResponse:
+    """The public grid card: no login, printable, large type, no residents' data."""
+    try:
+        found = selectors.grid_card(community_slug=community, sequence=sequence)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "grid/card.html", {"card": found})
