@@ -100,7 +100,7 @@ def test_a_building_is_in_one_grid_and_moving_it_is_explicit(world):
     with pytest.raises(DomainError) as exc:
         services.grid_buildings_set(actor=world.carol, grid_id=world.grid2.pk,
                                     building_ids=[world.b2.pk, b3.pk])
-    assert exc.value.field == "building_ids" and "第一网格" in exc.value.message
+    assert exc.value.field == "building_ids" and "第一网格" in str(exc.value.message)
     assert GridBuilding.objects.get(building=b3).grid == world.grid1  # nothing changed
     services.grid_buildings_set(actor=world.carol, grid_id=world.grid2.pk,
                                 building_ids=[world.b2.pk, b3.pk], move=True)
