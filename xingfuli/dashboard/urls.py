@@ -1,2 +1,8 @@
+from django.urls import path
+
+from xingfuli.dashboard import views
+
 app_name = "dashboard"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("<slug:community>/", views.summary, name="summary"),
+]
