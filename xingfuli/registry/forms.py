@@ -50,6 +50,9 @@ class ResidentEditForm(ResidentForm):
     remove_mobile = forms.BooleanField(label=_("Remove the mobile number"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
+    field_order = ["name", "status", "id_number", "mobile", "remove_mobile", "relation",
+                   "residence_type", "tags", "note"]
+
     def __init__(self, *args: Any, resident: Resident, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["id_number"].required = False
