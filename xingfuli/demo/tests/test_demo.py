@@ -17,6 +17,7 @@ from xingfuli.demo import DEMO_LOGINS, DEMO_PASSWORD, fingerprint, reset
 from xingfuli.demo.base import DEMO_MOBILE_PREFIX, REFERENCE_DATE
 from xingfuli.demo.people import REAL_NAMES
 from xingfuli.grid.models import DutyShift, Grid, Opinion, Visit
+from xingfuli.grid.selectors import overdue_key_households
 from xingfuli.registry.models import Building, Dwelling, Owner, Resident, Unit
 from xingfuli.registry.personal import MOBILE_RE, parse_id_number
 
@@ -125,6 +126,9 @@ def assert_demo_reproduces_the_article_and_the_summary_counts_it():
     seen = {v.household_id for v in visits if not v.nobody_home and v.visited_at >= cutoff}
     overdue = key_households - seen
     assert summary["key_group_households_overdue"] == len(overdue) > 0
+    # …and the grid module's list of households to revisit agrees.
+    admin = User.objects.get(mobile=DEMO_LOGINS[0].mobile)
+    assert overdue_key_households(actor=admin).count() == len(overdue)
     assert len(overdue) < len(key_households) / 2
     staff_ids = set(staff.values_list("user_id", flat=True))
     assert {v.visitor_id for v in visits} <= staff_ids
