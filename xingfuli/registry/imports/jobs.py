@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import partial
 from typing import Any
@@ -171,6 +172,19 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         job.file.delete(save=False)
         ImportJob.objects.filter(pk=job.pk).update(file="")
     return job
+
+
+def import_files_purge(*, before: dt.datetime) -> int:
+    """Delete the uploaded files of jobs created before `before` that are not waiting or
+    running (the job rows, with their counts and errors, stay)."""
+    count = 0
+    jobs = ImportJob.objects.filter(created_at__lt=before).exclude(file="").exclude(
+        status=Status.RUNNING).exclude(status=Status.PENDING, queued_at__isnull=False)
+    for job in jobs:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+        count += 1
+    return count
 
 
 def _finish(job: ImportJob, *, status: str, errors: list[dict[str, Any]]) -> None:

@@ -597,17 +597,28 @@ def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
         if relation == Resident.Relation.HEAD:
             heads[household].append(row)
 
+    # One head per household: a row may not make someone head where there is one already.
+    # Heads who stay heads of their household are left alone, so that an export of whatever
+    # the registry holds imports again.
     in_file = set(first_row)
     for household, head_rows in heads.items():
-        registered_heads = (heads_registered.get(household[1], set()) - in_file
-                            if household[0] == "id" else set())
-        for position, row in enumerate(head_rows):
-            if registered_heads:
+        standing: set[str] = set()
+        if household[0] == "id":
+            staying = {r.digest for r in head_rows}
+            standing = {d for d in heads_registered.get(household[1], set())
+                        if d not in in_file or d in staying}
+        first_new: _Row | None = None
+        for row in head_rows:
+            if row.digest in standing:
+                continue
+            if standing:
                 fail(row, "relation", _("This household already has a head of household in "
                                         "the registry."))
-            elif position > 0:
+            elif first_new is not None:
                 fail(row, "relation", _("Row %(row)s is already the head of this household.")
-                     % {"row": head_rows[0].row})
+                     % {"row": first_new.row})
+            else:
+                first_new = row
 
     # Which registered residents the file changes.
     current_tags: dict[int, set[int]] = defaultdict(set)

@@ -294,6 +294,19 @@ def test_households_grouped_by_number_or_by_room(world):
     assert str(sun.household.dwelling.area) == "70.00" and result.areas_updated == 1
 
 
+def test_head_of_household_may_be_handed_over_but_not_doubled(world):
+    alice_id = crypto.decrypt(world.residents["alice_r"].id_number_encrypted)
+    room = world.h1.dwelling.room
+    son = ["1", "1", room, None, None, "H1", "张子", id_for(1), "", "户主", "", "", ""]
+    result = run(world, [son])
+    assert [e["message"] for e in result.errors] == [
+        "This household already has a head of household in the registry."]
+    mother = ["1", "1", room, None, None, "H1", "张爱丽", alice_id, "", "父母", "", "", ""]
+    result = run(world, [son, mother])
+    assert result.errors == [] and (result.created, result.updated) == (1, 1)
+    assert Resident.objects.get(name="张爱丽").relation == Resident.Relation.PARENT
+
+
 def test_new_unit_and_rooms_created_when_the_building_exists(world):
     building = Building.objects.create(community=world.community, number="5", floors=7,
                                        unit_count=2)
@@ -516,3 +529,63 @@ def test_make_id_number_rows_match_registered_people(world):
     number = make_id_number(dt.date(1990, 1, 1))
     result = run(world, [["1", "2", "802", None, None, "", "甲", number, "", "", "", "", ""]])
     assert result.errors == []
+
+
+# --- the fast paths agree with the slow ones --------------------------------------------
+
+def test_fast_pinyin_equals_the_registry_pinyin():
+    from xingfuli.registry.imports.ledger import fast_name_pinyin
+    from xingfuli.registry.personal import name_pinyin
+
+    for name in ["张三", "单于", "曾国藩", "解放", "吕绿", "阿卜杜·热合曼", "Tom张", "区长乐", ""]:
+        assert fast_name_pinyin(name) == name_pinyin(name), name
+
+
+def test_fast_xlsx_reader_equals_openpyxl():
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    from xingfuli.registry.imports.reading import _fast_xlsx_rows
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A1"], sheet["B1"], sheet["D1"] = "楼栋", "单元", "姓名"
+    sheet["A2"], sheet["B2"], sheet["C2"], sheet["D2"] = 1, 62.5, True, "张三"
+    sheet["E2"] = 500113194001010011  # a number: Excel keeps 15 digits
+    sheet["A5"], sheet["Z5"] = "x", "far"
+    sheet["B6"] = CellRichText("独", TextBlock(InlineFont(b=True), "居"))
+    workbook.create_sheet("second")["A1"] = "not read"
+    out = io.BytesIO()
+    workbook.save(out)
+
+    def trimmed(rows):
+        rows = [tuple(r) for r in rows]
+        rows = [r[:max((i + 1 for i, v in enumerate(r) if v is not None), default=0)]
+                for r in rows]
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows
+
+    fast = trimmed(_fast_xlsx_rows(io.BytesIO(out.getvalue())))
+    slow = openpyxl.load_workbook(io.BytesIO(out.getvalue()), read_only=True, data_only=True)
+    assert fast == trimmed(slow.worksheets[0].iter_rows(values_only=True))
+    assert fast[1][:4] == (1, 62.5, True, "张三") and fast[5] == (None, "独居")
+
+
+def test_old_uploaded_files_are_purged(world, capsys):
+    from django.core.files.base import ContentFile
+
+    now = dt.datetime.now(dt.UTC)
+    old = now - dt.timedelta(days=10)
+    jobs = {}
+    for label, status, created in (("failed", "failed", old), ("running", "running", old),
+                                   ("queued", "pending", old), ("fresh", "failed", now)):
+        job = ImportJob.objects.create(community=world.community, created_by=world.carol,
+                                       status=status, queued_at=created, created_at=created)
+        job.file.save(f"{label}.xlsx", ContentFile(b"x"))
+        jobs[label] = job
+    call_command("purge_import_files", "--days", "7")
+    assert "1 uploaded file(s) deleted." in capsys.readouterr().out
+    for label, job in jobs.items():
+        job.refresh_from_db()
+        assert bool(job.file) is (label != "failed"), label
