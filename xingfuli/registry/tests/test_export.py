@@ -10,7 +10,7 @@ from xingfuli.core.models import AuditEntry, Role
 from xingfuli.core.permissions import ROLE_CAPABILITIES, Capability
 from xingfuli.core.testing import make_building, make_resident
 from xingfuli.registry import exports
-from xingfuli.registry.models import Household, Resident
+from xingfuli.registry.models import Dwelling, Household, Resident
 from xingfuli.registry.tests.test_import import ledger_rows, run
 
 
@@ -168,7 +168,8 @@ def test_export_queries_do_not_grow_with_rows(world, login, django_assert_num_qu
     with django_assert_num_queries(9) as ctx:
         export(client, world.community)
     building = make_building(world.community, "3", floors=7, units=2)
-    household = Household.objects.create(dwelling=building.units.first().dwellings.first())
+    dwelling = Dwelling.objects.filter(unit__building=building)[0]
+    household = Household.objects.create(dwelling=dwelling)
     for i in range(30):
         make_resident(household, f"住户{i}", tags=["aged_80", "dibao"])
     with django_assert_num_queries(len(ctx.captured_queries)):

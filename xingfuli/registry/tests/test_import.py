@@ -69,7 +69,7 @@ def run(world, rows, *, actor=None, dry_run=False, headers=HEADERS, data=None, n
 
 def ledger_rows(buildings, n, *, per_household=3, rooms_per_floor=7):
     """n rows: households of `per_household` residents, filling each building's rooms."""
-    rows: list[list] = []
+    rows: list[list[object]] = []
     i = 0
     for building in buildings:
         for unit in range(1, building.unit_count + 1):
