@@ -133,7 +133,8 @@ def build_roster(world: DemoWorld) -> None:
             rng.shuffle(rotation)
             shifts.extend(
                 DutyShift(community=community, date=day.date,
-                          person_id=rotation[i % len(rotation)], note=day.holiday_name)
+                          person_id=rotation[i % len(rotation)],
+                          note="" if day.is_working_day else day.holiday_name)
                 for i, day in enumerate(days)
             )
     DutyShift.objects.bulk_create(shifts)

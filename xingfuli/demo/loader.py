@@ -32,7 +32,8 @@ from xingfuli.registry.models import Dwelling, Household, Owner, Resident
 
 
 def demo_exists() -> bool:
-    return Community.objects.filter(slug=WANQUAN).exists()
+    """Whether the demo communities (万泉街, or 桂花湾) are in the database."""
+    return Community.objects.filter(slug__in=DEMO_SLUGS).exists()
 
 
 def _parts_of_modules() -> None:

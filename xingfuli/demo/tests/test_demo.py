@@ -11,7 +11,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from xingfuli.core import crypto
-from xingfuli.core.models import GRID_ROLES, Community, Role, RoleAssignment, User
+from xingfuli.core.models import (
+    GRID_ROLES,
+    CalendarDay,
+    Community,
+    Role,
+    RoleAssignment,
+    User,
+)
 from xingfuli.dashboard.selectors import community_summary
 from xingfuli.demo import DEMO_LOGINS, DEMO_PASSWORD, fingerprint, reset
 from xingfuli.demo.base import DEMO_MOBILE_PREFIX, REFERENCE_DATE
@@ -135,6 +142,11 @@ def assert_demo_reproduces_the_article_and_the_summary_counts_it():
     days = set(DutyShift.objects.filter(community=wanquan).values_list("date", flat=True))
     first, last = dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
     assert len(days) == (last - first).days + 1  # 365 不打烊: weekends and holidays too
+    holiday = CalendarDay.objects.filter(date__year=today.year, kind=CalendarDay.Kind.HOLIDAY).first()
+    if holiday is not None:  # the year's arrangement is known: holiday shifts carry its name
+        notes = set(DutyShift.objects.filter(community=wanquan, date=holiday.date)
+                    .values_list("note", flat=True))
+        assert notes == {holiday.name}
 
     # --- the small second community --------------------------------------------------------
     other = community_summary(Community.objects.get(slug="guihuawan"))
