@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.params import HeaderEx, P, QueryEx
 
 from xingfuli.core.errors import Forbidden
@@ -89,13 +89,13 @@ def grids(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/grids", response={201: GridOut}, summary="Create a grid")
-def grid_create(request: HttpRequest, payload: GridIn) -> tuple[int, dict[str, Any]]:
+def grid_create(request: HttpRequest, payload: GridIn) -> Status[dict[str, Any]]:
     grid = services.grid_create(
         actor=_actor(request), community=payload.community_id, name=payload.name,
         sequence=payload.sequence, code=payload.code,
         area_description=payload.area_description,
     )
-    return 201, _grid_out(grid)
+    return Status(201, _grid_out(grid))
 
 
 @router.get("/grids/{grid_id}", response=GridDetailOut, summary="A grid with staff and buildings")
@@ -127,7 +127,7 @@ def grid_buildings_set(
              summary="Put a person on the grid's staff (a leader must be a party member)")
 def grid_staff_assign(
     request: HttpRequest, grid_id: int, payload: StaffIn
-) -> tuple[int, selectors.StaffMember]:
+) -> Status[selectors.StaffMember]:
     actor = _actor(request)
     services.grid_staff_assign(
         actor=actor, grid_id=grid_id, user_id=payload.user_id, role=payload.role
@@ -137,16 +137,16 @@ def grid_staff_assign(
         s for s in selectors.grid_staff(grid)
         if s.user_id == payload.user_id and s.role == payload.role
     )
-    return 201, member
+    return Status(201, member)
 
 
 @router.delete("/grids/{grid_id}/staff/{user_id}", response={204: None},
                summary="Take a person off the grid's staff")
 def grid_staff_remove(
     request: HttpRequest, grid_id: int, user_id: int, role: str | None = None
-) -> tuple[int, None]:
+) -> Status[None]:
     services.grid_staff_remove(actor=_actor(request), grid_id=grid_id, user_id=user_id, role=role)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/leaders-not-party-members", response=list[LeaderViolationOut],
@@ -190,7 +190,7 @@ def visit_create(
     request: HttpRequest,
     payload: VisitIn,
     idempotency_key_header: HeaderEx[str, P(alias="Idempotency-Key")] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     actor = _actor(request)
     visit = services.visit_record(
         actor=actor,
@@ -206,7 +206,7 @@ def visit_create(
         opinions=[(o.category, o.content) for o in payload.opinions],
         idempotency_key=payload.idempotency_key or idempotency_key_header,
     )
-    return 201, _visit_out(selectors.access_visit(actor=actor, visit_id=visit.pk))
+    return Status(201, _visit_out(selectors.access_visit(actor=actor, visit_id=visit.pk)))
 
 
 @router.get("/visits/{visit_id}", response=VisitOut, summary="One household visit")
@@ -294,35 +294,35 @@ def roster(
 
 
 @router.post("/roster/shifts", response={201: ShiftOut}, summary="Put a person on duty on a day")
-def shift_set(request: HttpRequest, payload: ShiftIn) -> tuple[int, dict[str, Any]]:
+def shift_set(request: HttpRequest, payload: ShiftIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     found = selectors.working_community(actor=actor, slug=payload.community)
     shift = services.duty_shift_set(
         actor=actor, community=found, date=payload.date, person=payload.person_id,
         note=payload.note,
     )
-    return 201, {"id": shift.pk, "date": shift.date, "person_id": shift.person_id,
-                 "note": shift.note}
+    return Status(201, {"id": shift.pk, "date": shift.date, "person_id": shift.person_id,
+                        "note": shift.note})
 
 
 @router.delete("/roster/shifts/{shift_id}", response={204: None}, summary="Remove a shift")
-def shift_remove(request: HttpRequest, shift_id: int) -> tuple[int, None]:
+def shift_remove(request: HttpRequest, shift_id: int) -> Status[None]:
     services.duty_shift_remove(actor=_actor(request), shift_id=shift_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/roster/fill", response={201: list[ShiftOut]},
              summary="Fill every day without anyone on duty, taking the people in turn")
-def roster_fill(request: HttpRequest, payload: RosterFillIn) -> tuple[int, list[dict[str, Any]]]:
+def roster_fill(request: HttpRequest, payload: RosterFillIn) -> Status[list[dict[str, Any]]]:
     actor = _actor(request)
     found = selectors.working_community(actor=actor, slug=payload.community)
     shifts = services.duty_roster_fill(
         actor=actor, community=found, start=payload.start, end=payload.end,
         people=payload.people,
     )
-    return 201, [
+    return Status(201, [
         {"id": s.pk, "date": s.date, "person_id": s.person_id, "note": s.note} for s in shifts
-    ]
+    ])
 
 
 # --- public ------------------------------------------------------------------------------
