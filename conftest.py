@@ -26,6 +26,13 @@ def login(client: Client):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    # Building the personas hashes eight passwords; argon2 would only slow every test down.
+    # test_passwords.py checks the production setting.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings) -> None:
     # Assertions on messages read English; zh-hans is tested explicitly where it matters.
     settings.LANGUAGE_CODE = "en"

@@ -89,9 +89,10 @@ def scope_of(actor: User | Any) -> Scope:
 
 
 def forget_scope(actor: Any) -> None:
-    """Drop the cached scope after the actor's roles changed."""
-    if hasattr(actor, "_xfl_scope"):
-        del actor._xfl_scope
+    """Drop the cached roles and scope after the actor's roles changed."""
+    for attr in ("_xfl_scope", "_xfl_roles"):
+        if hasattr(actor, attr):
+            delattr(actor, attr)
 
 
 def scope_filter(model: type[Model], scope: Scope, *, write: bool = False) -> Q | None:

@@ -59,8 +59,6 @@ def role_assign(
             community_id=community.pk if community else None, role=str(role), user=user.pk,
         )
     forget_scope(user)
-    if hasattr(user, "_xfl_roles"):
-        del user._xfl_roles
     return assignment
 
 
