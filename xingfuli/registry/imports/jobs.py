@@ -18,8 +18,9 @@ from xingfuli.core.models import Community
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.core.scoping import scoped
 from xingfuli.registry.imports.columns import detect_mapping
-from xingfuli.registry.imports.ledger import Mapping, residents_import, validate_mapping
+from xingfuli.registry.imports.ledger import residents_import, validate_mapping
 from xingfuli.registry.imports.reading import file_kind, read_table
+from xingfuli.registry.imports.rows import Mapping
 from xingfuli.registry.models import ImportJob
 
 logger = logging.getLogger(__name__)

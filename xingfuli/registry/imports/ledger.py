@@ -14,12 +14,10 @@ Rules staff can rely on (also printed on the template's instructions sheet):
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -33,40 +31,14 @@ from xingfuli.core import audit, crypto
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.models import Community
 from xingfuli.core.permissions import Capability, require
-from xingfuli.registry.imports.columns import (
-    CLEAR_TAGS,
-    COLUMN_BY_KEY,
-    COLUMNS,
-    normalize,
-    relation_code,
-    residence_type_code,
-    tag_ids,
-    tag_index,
-)
-from xingfuli.registry.imports.reading import Cell, Table
+from xingfuli.registry.imports.columns import COLUMN_BY_KEY, COLUMNS, tag_index
+from xingfuli.registry.imports.reading import Table
+from xingfuli.registry.imports.rows import ErrorRow, LedgerRow, Mapping, RowReader, building_key
 from xingfuli.registry.models import Building, Dwelling, Household, Resident, Tag, Unit
-from xingfuli.registry.personal import (
-    IdNumber,
-    normalize_mobile,
-    parse_id_number,
-    set_id_number,
-    set_mobile,
-)
+from xingfuli.registry.personal import set_id_number, set_mobile
 
-Mapping = dict[str, int | None]
-ErrorRow = dict[str, Any]  # {"row": int, "column": str, "message": str}
 PROGRESS_EVERY = 500
 _CHUNK = 900  # values per IN (...) list: below SQLite's old limit of 999 variables
-
-_FORMULA_ESCAPE = re.compile(r"^'(?=[=+\-@\t\r])")
-_BUILDING_SUFFIX = re.compile(r"(号楼|号|栋|幢|楼|座)$")
-_UNIT_AFFIX = re.compile(r"^第|单元$|号$")
-_ROOM_SUFFIX = re.compile(r"(室|号|房)$")
-_FLOOR_AFFIX = re.compile(r"^第|(层|楼|f)$")
-_AREA_UNITS = re.compile(r"(m²|m2|㎡|平方米|平米|平方|平)$")
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-              "十": 10}
-_ROOM_FLOOR = (re.compile(r"^(\d{1,2})(\d{2})$"), re.compile(r"^(\d{1,2})-\d+$"))
 
 
 @dataclass
@@ -93,27 +65,6 @@ class ImportResult:
             "dwellings_created": self.dwellings_created, "units_created": self.units_created,
             "areas_updated": self.areas_updated,
         }
-
-
-@dataclass
-class _Row:
-    row: int
-    building: Building
-    unit_no: int
-    room: str
-    floor: int | None
-    floor_given: bool
-    area: Decimal | None
-    household_code: str
-    name: str
-    person: IdNumber
-    digest: str
-    mobile: str | None  # None: the cell was empty (keep what is stored)
-    relation: str | None
-    residence_type: str | None
-    tags: list[int] | None
-    note: str | None
-
 
 @lru_cache(maxsize=65_536)
 def fast_name_pinyin(name: str) -> tuple[str, str]:
@@ -161,199 +112,6 @@ def validate_mapping(mapping: Mapping, headers: Sequence[str]) -> Mapping:
     return clean
 
 
-# --- cell values ----------------------------------------------------------------------
-
-def cell_text(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    return _FORMULA_ESCAPE.sub("", text)  # our export's escape of formula-like text
-
-
-def building_key(text: str) -> str:
-    return _BUILDING_SUFFIX.sub("", normalize(text)).strip()
-
-
-def _small_number(text: str) -> int | None:
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if text in _CN_DIGITS:
-        return _CN_DIGITS[text]
-    return None
-
-
-class _RowReader:
-    """Turns one row of cells into a _Row, collecting every error of the row."""
-
-    def __init__(self, *, mapping: Mapping, headers: Sequence[str],
-                 buildings: dict[str, Building], tags: dict[str, int]) -> None:
-        self.mapping = mapping
-        self.headers = headers
-        self.buildings = buildings
-        self.tags = tags
-        self.today = timezone.localdate()
-
-    def header(self, key: str) -> str:
-        index = self.mapping.get(key)
-        if index is not None and index < len(self.headers) and self.headers[index]:
-            return self.headers[index]
-        return str(COLUMN_BY_KEY[key].label)
-
-    def read(self, number: int, cells: tuple[Cell, ...], errors: list[ErrorRow]) -> _Row | None:
-        before = len(errors)
-
-        def fail(key: str, message: str) -> None:
-            errors.append({"row": number, "column": self.header(key), "message": message})
-
-        def raw(key: str) -> Cell:
-            index = self.mapping.get(key)
-            return cells[index] if index is not None and index < len(cells) else None
-
-        def text(key: str) -> str:
-            return cell_text(raw(key))
-
-        def required(key: str) -> str:
-            value = text(key)
-            if not value:
-                fail(key, _("This cell is empty: it is required."))
-            return value
-
-        # Building, unit, room, floor, area.
-        building: Building | None = None
-        building_text = required("building")
-        if building_text:
-            building = self.buildings.get(building_key(building_text))
-            if building is None:
-                fail("building", _("Building “%(number)s” is not in the registry of this "
-                                    "community: add it first.") % {"number": building_text})
-        unit_no: int | None = None
-        unit_text = required("unit")
-        if unit_text:
-            unit_no = _small_number(_UNIT_AFFIX.sub("", normalize(unit_text)))
-            if unit_no is None or unit_no < 1:
-                fail("unit", _("“%(value)s” is not a unit number.") % {"value": unit_text})
-                unit_no = None
-            elif building is not None and unit_no > building.unit_count:
-                fail("unit", _("Building %(building)s has %(count)s unit(s), not %(unit)s.")
-                     % {"building": building.number, "count": building.unit_count,
-                        "unit": unit_no})
-        room = _ROOM_SUFFIX.sub("", normalize(required("room")).upper()).strip()
-        if room and len(room) > 10:
-            fail("room", _("A room number has at most 10 characters."))
-        floor_text = text("floor")
-        floor: int | None = None
-        if floor_text:
-            floor = _small_number(_FLOOR_AFFIX.sub("", normalize(floor_text)))
-            if floor is None:
-                fail("floor", _("“%(value)s” is not a floor number.") % {"value": floor_text})
-        elif room:
-            for pattern in _ROOM_FLOOR:
-                match = pattern.match(room)
-                if match:
-                    floor = int(match.group(1))
-                    break
-        if floor is not None and building is not None and not 1 <= floor <= building.floors:
-            fail("floor" if floor_text else "room",
-                 _("Building %(building)s has floors 1 to %(floors)s, not %(floor)s.")
-                 % {"building": building.number, "floors": building.floors, "floor": floor})
-        area: Decimal | None = None
-        area_text = _AREA_UNITS.sub("", normalize(text("area"))).strip()
-        if area_text:
-            try:
-                area = Decimal(area_text)
-            except InvalidOperation:
-                area = None
-            if area is None or not area.is_finite() or not Decimal(0) < area < Decimal(10000):
-                fail("area", _("The area must be a number of square metres, like 62.5."))
-                area = None
-            else:
-                area = area.quantize(Decimal("0.01"))
-
-        household_code = normalize(text("household_code")).upper()
-        if len(household_code) > 30:
-            fail("household_code", _("A household number has at most 30 characters."))
-
-        # The person.
-        name = re.sub(r"\s+", "", text("name")) if text("name") else ""
-        if not name:
-            fail("name", _("This cell is empty: it is required."))
-        elif len(name) > 50:
-            fail("name", _("A name has at most 50 characters."))
-        person: IdNumber | None = None
-        id_raw = raw("id_number")
-        if isinstance(id_raw, float):
-            fail("id_number", _("The ID number was stored as a number and lost its last digits: "
-                                "format the column as text and type it again."))
-        else:
-            id_text = cell_text(id_raw).lstrip("'")
-            if not id_text:
-                fail("id_number", _("This cell is empty: it is required."))
-            elif "*" in id_text:
-                fail("id_number", _("This ID number is masked (****): a masked number cannot "
-                                    "be imported."))
-            else:
-                try:
-                    person = parse_id_number(normalize(id_text).upper(), today=self.today)
-                except DomainError as exc:
-                    fail("id_number", str(exc.message))
-        mobile: str | None = None
-        mobile_text = text("mobile").lstrip("'")
-        if "*" in mobile_text:
-            fail("mobile", _("This mobile number is masked (****): a masked number cannot be "
-                             "imported."))
-        elif mobile_text:
-            try:
-                mobile = normalize_mobile(normalize(mobile_text))
-            except DomainError as exc:
-                fail("mobile", str(exc.message))
-        relation: str | None = None
-        relation_text = text("relation")
-        if relation_text:
-            relation = relation_code(relation_text)
-            if relation is None:
-                fail("relation", _("“%(value)s” is not a relation: use one of %(choices)s.")
-                     % {"value": relation_text,
-                        "choices": "、".join(str(label) for _c, label in
-                                            Resident.Relation.choices)})
-        residence_type: str | None = None
-        residence_text = text("residence_type")
-        if residence_text:
-            residence_type = residence_type_code(residence_text)
-            if residence_type is None:
-                fail("residence_type",
-                     _("“%(value)s” is not a residence type: use one of %(choices)s.")
-                     % {"value": residence_text,
-                        "choices": "、".join(str(label) for _c, label in
-                                            Resident.ResidenceType.choices)})
-        tags: list[int] | None = None
-        tags_text = text("tags")
-        if tags_text:
-            if normalize(tags_text) in CLEAR_TAGS:
-                tags = []
-            else:
-                tags, unknown = tag_ids(self.tags, tags_text)
-                if unknown:
-                    fail("tags", _("Unknown tag(s): %(tags)s.") % {"tags": "、".join(unknown)})
-        note = text("note") or None
-
-        if len(errors) > before:
-            return None
-        assert building is not None and unit_no is not None and person is not None  # noqa: S101
-        return _Row(
-            row=number, building=building, unit_no=unit_no, room=room, floor=floor,
-            floor_given=bool(floor_text), area=area, household_code=household_code, name=name,
-            person=person, digest=crypto.digest(person.number), mobile=mobile,
-            relation=relation, residence_type=residence_type, tags=tags, note=note,
-        )
-
-
 # --- the import -----------------------------------------------------------------------
 
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -376,8 +134,8 @@ class _NewDwelling:
 @dataclass
 class _Plan:
     result: ImportResult
-    rows: list[_Row]  # the residents to create
-    updates: list[tuple[Resident, _Row]]  # the registered residents the file changes
+    rows: list[LedgerRow]  # the residents to create
+    updates: list[tuple[Resident, LedgerRow]]  # the registered residents the file changes
     household_of: dict[int, HouseholdKey]  # row number → household
     new_units: set[tuple[int, int]]
     new_dwellings: dict[DwellingKey, _NewDwelling]
@@ -403,10 +161,10 @@ def residents_import(
     mapping = validate_mapping(mapping, table.headers)
     buildings = {building_key(b.number): b
                  for b in Building.objects.filter(community=community)}
-    reader = _RowReader(mapping=mapping, headers=table.headers, buildings=buildings,
+    reader = RowReader(mapping=mapping, headers=table.headers, buildings=buildings,
                         tags=tag_index(list(Tag.objects.all())))
     result = ImportResult(total_rows=len(table.rows), dry_run=dry_run)
-    rows: list[_Row] = []
+    rows: list[LedgerRow] = []
     for done, (number, cells) in enumerate(table.rows, start=1):
         parsed = reader.read(number, cells, result.errors)
         if parsed is not None:
@@ -431,23 +189,23 @@ def residents_import(
     return result
 
 
-def _column_order(reader: _RowReader, header: str) -> int:
+def _column_order(reader: RowReader, header: str) -> int:
     for position, column in enumerate(COLUMNS):
         if reader.header(column.key) == header:
             return position
     return len(COLUMNS)
 
 
-def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
+def _plan(*, community: Community, rows: list[LedgerRow], reader: RowReader,
           result: ImportResult) -> _Plan:
     errors = result.errors
 
-    def fail(row: _Row, key: str, message: str) -> None:
+    def fail(row: LedgerRow, key: str, message: str) -> None:
         errors.append({"row": row.row, "column": reader.header(key), "message": message})
 
     # Duplicates inside the file.
     first_row: dict[str, int] = {}
-    unique_rows: list[_Row] = []
+    unique_rows: list[LedgerRow] = []
     for row in rows:
         if row.digest in first_row:
             fail(row, "id_number", _("The same ID number is already on row %(row)s.")
@@ -500,10 +258,10 @@ def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
     new_units: set[tuple[int, int]] = set()
     new_dwellings: dict[DwellingKey, _NewDwelling] = {}
     area_updates: dict[int, Decimal] = {}
-    area_rows: dict[int, _Row] = {}
+    area_rows: dict[int, LedgerRow] = {}
     code_place: dict[str, tuple[DwellingKey, int]] = {}
     household_of: dict[int, HouseholdKey] = {}
-    heads: dict[HouseholdKey, list[_Row]] = defaultdict(list)
+    heads: dict[HouseholdKey, list[LedgerRow]] = defaultdict(list)
 
     for row in rows:
         if row.digest in elsewhere:
@@ -607,7 +365,7 @@ def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
             staying = {r.digest for r in head_rows}
             standing = {d for d in heads_registered.get(household[1], set())
                         if d not in in_file or d in staying}
-        first_new: _Row | None = None
+        first_new: LedgerRow | None = None
         for row in head_rows:
             if row.digest in standing:
                 continue
@@ -627,7 +385,7 @@ def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
             resident_id__in=chunk
         ).values_list("resident_id", "tag_id"):
             current_tags[resident_id].add(tag_id)
-    updates: list[tuple[Resident, _Row]] = []
+    updates: list[tuple[Resident, LedgerRow]] = []
     for row in rows:
         found = registered.get(row.digest)
         if found is None or row.row not in household_of:
@@ -652,7 +410,7 @@ def _plan(*, community: Community, rows: list[_Row], reader: _RowReader,
                  dwellings=dwellings)
 
 
-def _differs(resident: Resident, row: _Row, tags: set[int]) -> bool:
+def _differs(resident: Resident, row: LedgerRow, tags: set[int]) -> bool:
     return (
         row.name != resident.name
         or row.person.sex != resident.sex
@@ -697,12 +455,12 @@ def _write(plan: _Plan) -> None:
     for new_key, household in zip(new_keys, new_households, strict=True):
         households[new_key] = household.pk
 
-    def household_id(row: _Row) -> int:
+    def household_id(row: LedgerRow) -> int:
         key = plan.household_of[row.row]
         return key[1] if key[0] == "id" else households[key]
 
     # New residents.
-    fresh: list[tuple[Resident, _Row]] = []
+    fresh: list[tuple[Resident, LedgerRow]] = []
     for row in plan.rows:
         resident = Resident(
             household_id=household_id(row), name=row.name, sex=row.person.sex,

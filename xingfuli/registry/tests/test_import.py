@@ -150,10 +150,10 @@ def test_every_error_reported_with_row_and_column_and_nothing_written(world):
 def test_job_errors_are_written_in_the_uploaders_language(world, monkeypatch):
     from django.utils import translation
 
-    from xingfuli.registry.imports import ledger
+    from xingfuli.registry.imports import rows
 
     # Messages go through gettext while the job runs in the language of the upload.
-    monkeypatch.setattr(ledger, "_", lambda msg: f"[{translation.get_language()}] {msg}")
+    monkeypatch.setattr(rows, "_", lambda msg: f"[{translation.get_language()}] {msg}")
     job = ImportJob.objects.create(
         community=world.community, created_by=world.carol, original_name="l.xlsx",
         headers=HEADERS, mapping=detect_mapping(HEADERS), language="zh-hans",
