@@ -68,9 +68,10 @@ def job_is_startable(job: ImportJob) -> bool:
 
 # --- writes ---------------------------------------------------------------------------
 
-@transaction.atomic
 def import_job_create(*, actor: Any, community_id: int, upload: UploadedFile) -> ImportJob:
-    """Store an uploaded ledger and detect its columns; it runs once the mapping is confirmed."""
+    """Store an uploaded ledger and detect its columns; it runs once the mapping is confirmed.
+
+    No transaction: reading the file takes a moment, and the job is one INSERT."""
     community = access_import_community(actor=actor, community_id=community_id)
     name = (upload.name or "").rsplit("/", 1)[-1][:200]
     file_kind(name)

@@ -7,6 +7,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO
 from xml.etree import ElementTree
 
@@ -173,9 +174,9 @@ def _fast_xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[Cell, ...]]:
                 yield tuple(values)
 
 
-def _xlsx_rows(stream: IO[bytes]) -> Iterator[tuple[Cell, ...]]:
+def _xlsx_rows(stream: IO[bytes], limit: int | None = None) -> Iterator[tuple[Cell, ...]]:
     try:
-        rows = list(_fast_xlsx_rows(stream))
+        rows = list(islice(_fast_xlsx_rows(stream), limit))
     except zipfile.BadZipFile as exc:
         raise _unreadable() from exc
     except (KeyError, IndexError, ValueError, ElementTree.ParseError):
@@ -225,7 +226,8 @@ def read_table(stream: IO[bytes], name: str, *, header_only: bool = False) -> Ta
     """The header (the first row naming at least two known columns, within the first rows,
     else the first non-empty row) and the non-empty rows below it."""
     kind = file_kind(name)
-    rows = _xlsx_rows(stream) if kind == "xlsx" else _csv_rows(stream)
+    limit = HEADER_SEARCH_ROWS if header_only else None
+    rows = _xlsx_rows(stream, limit) if kind == "xlsx" else _csv_rows(stream)
     table: Table | None = None
     first_nonblank: tuple[int, tuple[Cell, ...]] | None = None
     buffered: list[tuple[int, tuple[Cell, ...]]] = []
