@@ -312,7 +312,7 @@ def visit_record(
     require(actor, Capability.RECORD_VISIT, community_id=community_id)
 
     if idempotency_key:
-        first = Visit.objects.filter(visitor=actor, idempotency_key=idempotency_key).first()
+        first = _visit_with_key(actor, idempotency_key)
         if first is not None:
             return _same_submission(first, dwelling_id)
 
@@ -378,9 +378,9 @@ def visit_record(
                 idempotency_key=idempotency_key, **texts,
             )
     except IntegrityError:
-        # Two copies of one submission raced; the other one won.
-        first = Visit.objects.filter(visitor=actor, idempotency_key=idempotency_key).first()
-        if first is None or not idempotency_key:
+        # Two copies of one submission raced; the other one committed first.
+        first = _visit_with_key(actor, idempotency_key) if idempotency_key else None
+        if first is None:
             raise
         return _same_submission(first, dwelling_id)
     if met:
@@ -394,6 +394,10 @@ def visit_record(
         opinions=len(clean_opinions), nobody_home=nobody_home,
     )
     return visit
+
+
+def _visit_with_key(actor: User, key: str) -> Visit | None:
+    return Visit.objects.filter(visitor=actor, idempotency_key=key).first()
 
 
 def _same_submission(first: Visit, dwelling_id: int) -> Visit:

@@ -191,6 +191,24 @@ def test_retried_submission_with_same_key_creates_one_visit(world):
     assert Visit.objects.count() == 2
 
 
+def test_a_racing_copy_of_the_submission_returns_the_first_visit(world, monkeypatch):
+    first = services.visit_record(actor=world.gina, dwelling_id=world.h1.dwelling_id,
+                                  idempotency_key="race-1")
+    real = services._visit_with_key
+    calls = []
+
+    def not_yet_committed(actor, key):
+        # The first look-up happens before the other copy commits; the retry sees it.
+        calls.append(key)
+        return None if len(calls) == 1 else real(actor, key)
+
+    monkeypatch.setattr(services, "_visit_with_key", not_yet_committed)
+    again = services.visit_record(actor=world.gina, dwelling_id=world.h1.dwelling_id,
+                                  opinions=[("safety", "x")], idempotency_key="race-1")
+    assert again.pk == first.pk and len(calls) == 2
+    assert Visit.objects.count() == 1 and not Opinion.objects.exists()
+
+
 def test_same_key_for_another_dwelling_is_refused(world):
     services.visit_record(actor=world.carol, dwelling_id=world.h1.dwelling_id,
                           idempotency_key="k-1")
