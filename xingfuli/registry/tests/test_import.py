@@ -589,3 +589,24 @@ def test_old_uploaded_files_are_purged(world, capsys):
     for label, job in jobs.items():
         job.refresh_from_db()
         assert bool(job.file) is (label != "failed"), label
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_waits_in_the_database_queue_until_the_worker_runs_it(world, login, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    client = login(world.carol)
+    response = upload(client, xlsx([["1", "1", "801", None, None, "", "甲", id_for(1), "", "",
+                                     "", "", ""]]))
+    job = ImportJob.objects.get()
+    mapping = {f"map_{k}": "" if v is None else v for k, v in job.mapping.items()}
+    client.post(response.url, {**mapping, "action": "import"})  # enqueued on commit
+    job.refresh_from_db()
+    assert job.status == "pending" and job.queued_at is not None
+    page = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "Waiting to start" in page
+    call_command("db_worker", "--batch", verbosity=0)
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 1)
+    page = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in page and "Import complete" in page
