@@ -53,7 +53,6 @@ def staff_page(view: V) -> V:
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     # base.html shows this warning on staff pages until next year's holidays are entered.
-    context.setdefault("calendar_warning_year", next_year_missing())
     return render(request, template, context)
 
 
