@@ -33,6 +33,13 @@ def _fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings) -> None:
     # Assertions on messages read English; zh-hans is tested explicitly where it matters.
     settings.LANGUAGE_CODE = "en"

@@ -125,5 +125,7 @@ def calendar_year_set(
     cal, _ = CalendarYear.objects.update_or_create(
         year=year, defaults={"source": CalendarYear.Source.MANUAL, "entered_at": timezone.now()}
     )
+    cache.delete(WARNING_CACHE_KEY)
+    # Again after commit: a page rendered meanwhile may have cached the old answer.
     transaction.on_commit(lambda: cache.delete(WARNING_CACHE_KEY))
     return cal

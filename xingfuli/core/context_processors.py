@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 
 from xingfuli.core.calendar import WARNING_CACHE_KEY, next_year_missing
 from xingfuli.core.permissions import roles_of
@@ -13,11 +14,12 @@ LARGE_TEXT_COOKIE = "xfl_large_text"
 
 def _calendar_warning_year() -> int | None:
     """Next year's holiday arrangement missing? Cached: it changes once a year."""
-    value = cache.get(WARNING_CACHE_KEY)
-    if value is None:
-        value = next_year_missing() or 0
-        cache.set(WARNING_CACHE_KEY, value, 600)
-    return int(value) or None
+    today = timezone.localdate()
+    values = cache.get(WARNING_CACHE_KEY) or {}
+    if today not in values:
+        values = {today: next_year_missing(today) or 0}
+        cache.set(WARNING_CACHE_KEY, values, 600)
+    return int(values[today]) or None
 
 
 def platform(request: HttpRequest) -> dict[str, Any]:
