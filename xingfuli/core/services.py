@@ -1,14 +1,15 @@
-"""Writes of core: API tokens, roles."""
+"""Writes of core: API tokens, roles, people."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xingfuli.core import audit
-from xingfuli.core.errors import DomainError, ErrorCode, NotFound
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import ApiToken, Community, Role, RoleAssignment, Street, User
+from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import forget_scope
 
 
@@ -69,3 +70,51 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> None:
         community_id=assignment.community_id, role=assignment.role, user=assignment.user_id,
     )
     assignment.delete()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User,
+    name: str,
+    mobile: str,
+    is_party_member: bool = False,
+    community_id: int | None = None,
+) -> User:
+    """Create a person who may then be given a role (a new grid worker, say).
+
+    Only grid managers (community staff and admins: MANAGE_GRID) create people here, in
+    `community_id` when it is given (the audit entry is then filed under that community).
+    The person gets no usable password: they set one through the admin site or a reset flow.
+    """
+    # The mobile rule lives with the registry's personal numbers (one rule for everyone).
+    from xingfuli.registry.personal import normalize_mobile
+
+    if not has_capability(actor, Capability.MANAGE_GRID, community_id=community_id):
+        raise Forbidden()
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(ErrorCode.INVALID, _("Enter the person's name."), field="name")
+    if len(name) > 50:
+        raise DomainError(ErrorCode.INVALID, _("A name has at most 50 characters."), field="name")
+    number = normalize_mobile(mobile, field="mobile")
+    duplicate = DomainError(
+        ErrorCode.DUPLICATE,
+        _("Someone already has this mobile number: find them in the search instead."),
+        field="mobile",
+    )
+    if User.objects.filter(mobile=number).exists():
+        raise duplicate
+    user = User(mobile=number, name=name, is_party_member=is_party_member)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Someone registered the same number at the same moment.
+        raise duplicate from None
+    audit.record(
+        "core.user.created", actor=actor, target=user, community_id=community_id,
+        is_party_member=is_party_member,
+    )
+    return user
