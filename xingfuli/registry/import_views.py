@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from xingfuli.core import exports as export_base
 from xingfuli.core.errors import DomainError, Forbidden, NotFound
 from xingfuli.core.models import User
 from xingfuli.registry import exports
@@ -177,7 +178,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponseBase:
     return render(request, "registry/import_job.html", context)
 
 
-class _JobErrorsExporter(exports.Exporter):
+class _JobErrorsExporter(export_base.Exporter):
     def __init__(self, job: ImportJob) -> None:
         self.job = job
         self.sheet_title = _("Errors")
@@ -185,7 +186,7 @@ class _JobErrorsExporter(exports.Exporter):
     def headers(self) -> list[str]:
         return [_("Row"), _("Column"), _("Problem")]
 
-    def rows(self) -> list[list[exports.CellValue]]:
+    def rows(self) -> list[list[export_base.CellValue]]:
         return [[e.get("row") or None, e.get("column", ""), e.get("message", "")]
                 for e in self.job.errors]
 
@@ -194,14 +195,14 @@ def _errors_file(job: ImportJob) -> HttpResponseBase:
     if not job.errors:
         raise NotFound()
     out = io.BytesIO()
-    exports.write_xlsx(_JobErrorsExporter(job), out)
+    export_base.write_xlsx(_JobErrorsExporter(job), out)
     out.seek(0)
     return _download(out, f"import-{job.pk}-errors.xlsx", "xlsx")
 
 
 def _download(out: io.BytesIO, filename: str, fmt: str) -> FileResponse:
     response = FileResponse(out, as_attachment=True, filename=filename,
-                            content_type=exports.CONTENT_TYPES[fmt])
+                            content_type=export_base.CONTENT_TYPES[fmt])
     response["Cache-Control"] = "no-store"  # personal data: never kept by a cache
     return response
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from xingfuli.core.exports import FORMATS
 from xingfuli.core.models import Community
-from xingfuli.registry.exports import FORMATS, residents_export
+from xingfuli.registry.exports import residents_export
 
 
 class Command(BaseCommand):
