@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,9 +26,6 @@ HOLIDAY_NAMES = {
     "Mid-autumn Festival": "中秋节",
     "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
-
-
-WARNING_CACHE_KEY = "xfl:calendar-warning"
 
 
 @dataclass(frozen=True)
@@ -77,9 +73,9 @@ def next_year_missing(today: dt.date | None = None) -> int | None:
     """The next year, if its arrangement has not been entered (a warning on staff pages)."""
     today = today or timezone.localdate()
     nxt = today.year + 1
-    if today.month >= 11 and not CalendarYear.objects.filter(year=nxt).exists():
-        return nxt
-    return None
+    # Query in every month so that a page's cost does not depend on the date.
+    entered = CalendarYear.objects.filter(year=nxt).exists()
+    return nxt if today.month >= 11 and not entered else None
 
 
 @transaction.atomic
@@ -125,7 +121,4 @@ def calendar_year_set(
     cal, _ = CalendarYear.objects.update_or_create(
         year=year, defaults={"source": CalendarYear.Source.MANUAL, "entered_at": timezone.now()}
     )
-    cache.delete(WARNING_CACHE_KEY)
-    # Again after commit: a page rendered meanwhile may have cached the old answer.
-    transaction.on_commit(lambda: cache.delete(WARNING_CACHE_KEY))
     return cal

@@ -52,6 +52,7 @@ class Scope:
 def scope_of(actor: User | Any) -> Scope:
     """The actor's scope, computed once per user object (one query)."""
     from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, Role
+    from xingfuli.core.permissions import roles_of
 
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return Scope()
@@ -66,9 +67,9 @@ def scope_of(actor: User | Any) -> Scope:
         grids: set[int] = set()
         households: set[int] = set()
         member_of: set[int] = set()
-        for role, community_id, street_id, scope_id in actor.roles.values_list(
-            "role", "community_id", "street_id", "scope_id"
-        ):
+        for assignment in roles_of(actor):  # the same cached rows the capabilities use
+            role, community_id = assignment.role, assignment.community_id
+            street_id, scope_id = assignment.street_id, assignment.scope_id
             if community_id is not None:
                 member_of.add(community_id)
             if role in COMMUNITY_ROLES and community_id is not None:

@@ -124,12 +124,12 @@ def test_visits_list_paginated_with_constant_queries(world, login, django_assert
     client = login(world.gina)
     _visits(world, 3)
     client.get(f"{API}/visits")
-    # session, user, roles (capability), roles (scope), count, page, people met, opinions
-    with django_assert_num_queries(8):
+    # session, user, roles (capability and scope), count, page, people met, opinions
+    with django_assert_num_queries(7):
         r = client.get(f"{API}/visits")
     assert r.json()["count"] == 3 and len(r.json()["items"]) == 3
     _visits(world, 27)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         r = client.get(f"{API}/visits")
     assert r.json()["count"] == 30 and len(r.json()["items"]) == 30
     r = client.get(f"{API}/visits?limit=10&offset=25")
@@ -146,12 +146,12 @@ def test_overdue_and_coverage(world, login, django_assert_num_queries):
     assert item["household_id"] == world.h1.pk and item["last_visited_at"] is None
     assert item["head_name"] == "张爱丽" and item["interval_days"] == 30
     assert len(item["key_groups"]) == 2
-    # session, user, roles ×2, communities, page, residents, tags, count
-    with django_assert_num_queries(9):
+    # session, user, roles, communities, page, residents, tags, count
+    with django_assert_num_queries(8):
         client.get(f"{API}/overdue")
     for i, dwelling in enumerate(dwellings_of(world.b2)[1:6]):
         make_resident(Household.objects.create(dwelling=dwelling), f"老人{i}", tags=["aged_80"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(f"{API}/overdue").json()["count"] == 6
     visit(world.gina, world.h1)
     assert client.get(f"{API}/overdue").json()["count"] == 5

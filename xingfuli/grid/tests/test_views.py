@@ -139,7 +139,7 @@ def test_visits_list_query_count_does_not_grow(world, login, django_assert_num_q
     url = reverse("grid:visits")
     with time_machine.travel(OCT, tick=False):
         client.get(url)
-        # session, user, unread, roles (capability), roles (scope), count, page, people met,
+        # session, user, unread, roles, calendar year, count, page, people met,
         # opinions, grids for the filter
         with django_assert_num_queries(10):
             r = client.get(url)
@@ -199,7 +199,7 @@ def test_overdue_page_query_count(world, login, django_assert_num_queries):
     url = reverse("grid:overdue")
     with time_machine.travel(OCT, tick=False):
         client.get(url)
-        # session, user, unread, roles ×2, count, communities, page, residents, tags, grids
+        # session, user, unread, roles, calendar, count, communities, page, residents, tags, grids
         with django_assert_num_queries(11):
             r = client.get(url)
         assert "Never visited" in text(r)

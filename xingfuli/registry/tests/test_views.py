@@ -9,7 +9,7 @@ from xingfuli.registry.tests.test_selectors import populate
 def test_building_list_page_constant_queries(world, login, django_assert_num_queries):
     client = login(world.carol)
     client.get("/registry/buildings/")
-    # session, user, roles (capabilities), roles (scope), buildings, unread notifications
+    # session, user, roles, buildings, unread notifications, next year's calendar
     with django_assert_num_queries(6) as ctx:
         page = client.get("/registry/buildings/").content.decode()
     assert "Building 1" in page and "Building 2" in page and "第一网格" in page
@@ -71,7 +71,7 @@ def test_household_page_shows_masked_numbers_age_tags(world, login, django_asser
     assert "Show full numbers" not in page  # gina may not unmask
     assert "Add a resident" in page
     assert f'href="/grid/dwellings/{world.h1.dwelling_id}/visit/"' in page
-    # session, user, roles twice, household, residents, tags, unread notifications
+    # session, user, roles, household, residents, tags, unread notifications, calendar
     with django_assert_num_queries(8) as ctx:
         client.get(f"/registry/households/{world.h1.pk}/")
     for i in range(4):
