@@ -138,7 +138,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_manage)
 
     ns = parser.parse_args(argv)
-    result: int = ns.func(ns)
+    from django.core.management.base import CommandError
+
+    try:
+        result: int = ns.func(ns)
+    except CommandError as exc:  # a clean message and a non-zero exit, not a traceback
+        print(f"xingfuli {ns.command}: {exc}", file=sys.stderr)
+        return 1
     return result
 
 
