@@ -151,7 +151,7 @@ def test_page_is_public_phone_friendly_and_fixed_queries(world, client,
         response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "万泉街社区" in html and 'class="cards"' in html
+    assert "万泉街社区" in html and 'class="cards stats"' in html
     assert 'href="tel:023-66221234"' in html
     assert "100.0%" in html  # the elderly share
     assert "Grid staff" in html and "张爱丽" not in html
