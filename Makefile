@@ -45,7 +45,7 @@ typecheck: install-dev
 check: lint typecheck test
 
 bench: install-dev
-	$(PY) bench/run_all.py
+	$(PY) bench/registry_bench.py
 
 # Refresh the catalogues after changing user-facing strings (needs GNU gettext), then translate
 # the new entries in xingfuli/locale/zh_Hans/LC_MESSAGES/django.po and compile.
