@@ -560,3 +560,46 @@ def month_bounds(month: str | None, today: dt.date | None = None) -> tuple[dt.da
             first = today.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     return first, nxt - dt.timedelta(days=1)
+
+
+# --- for the pages that manage grids --------------------------------------------------------
+
+CANDIDATE_LIMIT = 20
+
+
+def staff_candidates(
+    *,
+    actor: Any,
+    community: Community,
+    q: str = "",
+    user_ids: list[int] | None = None,
+    limit: int = CANDIDATE_LIMIT,
+) -> list[User]:
+    """People of the community a grid manager may put on a grid's staff: active users holding
+    any role in it (staff, or residents who volunteer), found by name or by the last digits of
+    their mobile number, or picked by id. Nothing for anyone without MANAGE_GRID there."""
+    if not has_capability(actor, Capability.MANAGE_GRID, community_id=community.pk):
+        return []
+    ids = RoleAssignment.objects.filter(community=community).values("user_id")
+    qs = User.objects.filter(pk__in=Subquery(ids), is_active=True)
+    q = q.strip()[:50]
+    if user_ids is not None:
+        qs = qs.filter(pk__in=user_ids)
+    elif q.isdigit() and len(q) >= 3:
+        qs = qs.filter(mobile__endswith=q)
+    elif q:
+        qs = qs.filter(name__icontains=q)
+    else:
+        return []
+    return list(qs.order_by("name", "pk")[:limit])
+
+
+def community_buildings(*, actor: Any, community: Community) -> list[Building]:
+    """The community's buildings with the grid each is in now (`grid_link.grid`), in number
+    order, for a grid manager choosing a grid's buildings (one query)."""
+    if not has_capability(actor, Capability.MANAGE_GRID, community_id=community.pk):
+        return []
+    rows = scoped(Building.objects.select_related("grid_link__grid"), actor, write=True).filter(
+        community=community
+    )
+    return sorted(rows, key=lambda b: (len(b.number), b.number))

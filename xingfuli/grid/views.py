@@ -11,19 +11,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from xingfuli.core import services as core_services
 from xingfuli.core.calendar import next_year_missing
-from xingfuli.core.errors import DomainError, Forbidden, NotFound
-from xingfuli.core.models import Community, User
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
+from xingfuli.core.models import Community, Role, User
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.grid import selectors, services
-from xingfuli.grid.forms import CalendarYearForm, RosterFillForm, ShiftForm, VisitForm
+from xingfuli.grid.forms import (
+    CalendarYearForm,
+    GridBuildingsForm,
+    GridNewForm,
+    RosterFillForm,
+    ShiftForm,
+    StaffAddForm,
+    VisitForm,
+)
 from xingfuli.grid.models import Grid
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
@@ -68,10 +79,24 @@ def _grid_param(request: HttpRequest, actor: User) -> Grid | None:
     return selectors.access_grid(actor=actor, grid_id=int(raw))
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _posted_int(request: HttpRequest, name: str) -> int:
+    raw = request.POST.get(name, "")
+    if not raw.isdigit():
+        raise DomainError(
+            ErrorCode.INVALID, _("That request was not complete. Please try again."), field=name
+        )
+    return int(raw)
+
+
 # --- grids -------------------------------------------------------------------------------
 
 
 @staff_page
+@require_http_methods(["GET", "POST"])
 def grids(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     require(actor, Capability.VIEW_DASHBOARD)
@@ -89,9 +114,34 @@ def grids(request: HttpRequest) -> HttpResponse:
     violations = [
         (c, selectors.leaders_not_party_members(community=c)) for c in managed
     ]
+    new_form: GridNewForm | None = GridNewForm(communities=managed) if managed else None
+    if request.method == "POST":
+        if not managed:
+            raise Forbidden()
+        new_form = GridNewForm(request.POST, communities=managed)
+        if new_form.is_valid():
+            data = new_form.cleaned_data
+            try:
+                created = services.grid_create(
+                    actor=actor, community=data["community"], name=data["name"],
+                    sequence=data["sequence"], code=data["code"],
+                    area_description=data["area_description"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotFound | Forbidden):
+                    raise
+                _form_error(new_form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(grid)s was created. Now add its staff and buildings.")
+                    % {"grid": created.name},
+                )
+                return redirect("grid:grid", grid_id=created.pk)
     return _render(
         request, "grid/grids.html",
         {
+            "new_form": new_form,
             "grids": [
                 {"grid": g, "staff": staff.get(g.pk, []), "coverage": coverage.get(g.pk)}
                 for g in rows
@@ -107,24 +157,214 @@ def grid(request: HttpRequest, grid_id: int) -> HttpResponse:
     actor = _actor(request)
     require(actor, Capability.VIEW_DASHBOARD)
     found = selectors.access_grid(actor=actor, grid_id=grid_id)
+    can_manage = _may_manage(actor, found)
+    q = request.GET.get("q", "").strip()[:50] if can_manage else ""
+    confirm: selectors.StaffMember | None = None
+    staff = selectors.grid_staff(found)
+    if can_manage and request.GET.get("remove", "").isdigit():
+        # "Remove" asks first, in words on the page; the POST below it does the removal.
+        confirm = next(
+            (
+                s for s in staff
+                if s.user_id == int(request.GET["remove"]) and s.role == request.GET.get("role")
+            ),
+            None,
+        )
+    part = request.GET.get("part") if _is_htmx(request) and can_manage else None
+    return _grid_page(
+        request, actor, found, can_manage=can_manage, staff=staff, q=q, confirm=confirm,
+        part=part if part in ("staff", "candidates") else None,
+    )
+
+
+def _may_manage(actor: User, grid: Grid) -> bool:
+    return has_capability(actor, Capability.MANAGE_GRID, community_id=grid.community_id)
+
+
+def _managed_grid(request: HttpRequest, grid_id: int) -> tuple[User, Grid]:
+    """The grid for a management POST: not seen is a 404, seen but not managed a 403."""
+    actor = _actor(request)
+    found = selectors.access_grid(actor=actor, grid_id=grid_id)
+    if not _may_manage(actor, found):
+        raise Forbidden()
+    return actor, found
+
+
+def _grid_page(
+    request: HttpRequest,
+    actor: User,
+    found: Grid,
+    *,
+    can_manage: bool,
+    staff: list[selectors.StaffMember] | None = None,
+    q: str = "",
+    candidates: list[User] | None = None,
+    staff_form: StaffAddForm | None = None,
+    confirm: selectors.StaffMember | None = None,
+    buildings_form: GridBuildingsForm | None = None,
+    status: str = "",
+    part: str | None = None,
+) -> HttpResponse:
+    """The grid page, or one of its parts for htmx (`staff`, `candidates`, `buildings`)."""
+    context: dict[str, Any] = {
+        "grid": found,
+        "can_manage": can_manage,
+        "staff": staff if staff is not None else selectors.grid_staff(found),
+        "confirm": confirm,
+        "q": q,
+        "status": status,
+    }
+    if can_manage and part != "buildings":
+        if candidates is None:
+            candidates = selectors.staff_candidates(
+                actor=actor, community=found.community, q=q
+            ) if q else []
+        context["candidates"] = candidates
+        context["staff_form"] = staff_form or StaffAddForm(
+            candidates=candidates, initial={"q": q}
+        )
+    if part in ("staff", "candidates"):
+        return _render(request, f"grid/grid.html#{part}", context)
+    if can_manage and buildings_form is None:
+        buildings_form = GridBuildingsForm(
+            grid=found,
+            buildings=selectors.community_buildings(actor=actor, community=found.community),
+        )
+    context["buildings_form"] = buildings_form
+    context["buildings"] = selectors.grid_buildings(found)
+    if part == "buildings":
+        return _render(request, "grid/grid.html#buildings", context)
     can_read = has_capability(actor, Capability.VIEW_REGISTRY)
     overdue_qs = selectors.overdue_key_households(actor=actor, grid=found)
     overdue = list(overdue_qs[:10])
     today = timezone.localdate()
     coverage = selectors.visit_coverage(actor=actor, days=30, grid=found)
-    return _render(
-        request, "grid/grid.html",
+    context.update(
         {
-            "grid": found,
-            "buildings": selectors.grid_buildings(found),
-            "staff": selectors.grid_staff(found),
             "coverage": coverage[0] if coverage else None,
             "overdue": [_overdue_row(h, today) for h in overdue],
             "overdue_count": overdue_qs.count() if len(overdue) == 10 else len(overdue),
             "visits": [_visit_row(v) for v in selectors.visits_for(actor=actor, grid=found)[:10]],
             "can_read": can_read,
-        },
+        }
     )
+    return _render(request, "grid/grid.html", context)
+
+
+def _done(request: HttpRequest, found: Grid, anchor: str, status: str) -> HttpResponse:
+    messages.success(request, status)
+    return redirect(reverse("grid:grid", args=[found.pk]) + f"#{anchor}")
+
+
+@staff_page
+@require_POST
+def staff_add(request: HttpRequest, grid_id: int) -> HttpResponse:
+    """Put a person found in the community, or a new person, on the grid's staff chain."""
+    actor, found = _managed_grid(request, grid_id)
+    q = request.POST.get("q", "").strip()[:50]
+    candidates = (
+        selectors.staff_candidates(actor=actor, community=found.community, q=q) if q else []
+    )
+    chosen = request.POST.get("user", "")
+    if chosen.isdigit() and int(chosen) not in {c.pk for c in candidates}:
+        candidates += selectors.staff_candidates(
+            actor=actor, community=found.community, user_ids=[int(chosen)]
+        )
+    form = StaffAddForm(request.POST, candidates=candidates)
+    if form.is_valid():
+        data = form.cleaned_data
+        new_person = form.is_new_person
+        try:
+            # A new person and their place on the chain are saved together, or neither is.
+            with transaction.atomic():
+                if new_person:
+                    user_id = core_services.user_create(
+                        actor=actor, name=data["name"], mobile=data["mobile"],
+                        is_party_member=data["is_party_member"],
+                        community_id=found.community_id,
+                    ).pk
+                else:
+                    user_id = data["user"]
+                assignment = services.grid_staff_assign(
+                    actor=actor, grid_id=found.pk, user_id=user_id, role=data["role"]
+                )
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            field = exc.field if exc.field in form.fields else None
+            if field == "user" and new_person:
+                # The service speaks of "the user"; here the new person's party membership
+                # (or name) is what is wrong.
+                field = "is_party_member" if exc.code == ErrorCode.NOT_PARTY_MEMBER else "name"
+            form.add_error(field, str(exc.message))
+        else:
+            status = _("%(name)s is now on the staff of %(grid)s: %(role)s.") % {
+                "name": assignment.user.name, "grid": found.name,
+                "role": capfirst(Role(assignment.role).label),
+            }
+            if new_person:
+                status += " " + _(
+                    "They have no password yet: set one for them in the admin site."
+                )
+            if _is_htmx(request):
+                return _grid_page(request, actor, found, can_manage=True, status=status,
+                                  part="staff")
+            return _done(request, found, "staff", status)
+    return _grid_page(
+        request, actor, found, can_manage=True, q=q, candidates=candidates, staff_form=form,
+        part="staff" if _is_htmx(request) else None,
+    )
+
+
+@staff_page
+@require_POST
+def staff_remove(request: HttpRequest, grid_id: int) -> HttpResponse:
+    """Take a person off the grid's staff, once the page asked and they said yes."""
+    actor, found = _managed_grid(request, grid_id)
+    user_id = _posted_int(request, "user")
+    role = request.POST.get("role", "")
+    staff = selectors.grid_staff(found)
+    member = next((s for s in staff if s.user_id == user_id and s.role == role), None)
+    if member is None:
+        raise NotFound(_("This person does not hold that role in this grid."))
+    part = "staff" if _is_htmx(request) else None
+    if request.POST.get("confirm") != "yes":
+        return _grid_page(request, actor, found, can_manage=True, staff=staff, confirm=member,
+                          part=part)
+    services.grid_staff_remove(actor=actor, grid_id=found.pk, user_id=user_id, role=role)
+    status = _("%(name)s is no longer %(role)s of %(grid)s.") % {
+        "name": member.name, "role": member.role_label, "grid": found.name,
+    }
+    if part:
+        return _grid_page(request, actor, found, can_manage=True, status=status, part=part)
+    return _done(request, found, "staff", status)
+
+
+@staff_page
+@require_POST
+def grid_buildings(request: HttpRequest, grid_id: int) -> HttpResponse:
+    """Choose the grid's buildings; one now in another grid moves only when asked to."""
+    actor, found = _managed_grid(request, grid_id)
+    buildings = selectors.community_buildings(actor=actor, community=found.community)
+    form = GridBuildingsForm(request.POST, grid=found, buildings=buildings)
+    part = "buildings" if _is_htmx(request) else None
+    if form.is_valid():
+        try:
+            services.grid_buildings_set(
+                actor=actor, grid_id=found.pk, building_ids=form.cleaned_data["building_ids"],
+                move=form.cleaned_data["move"],
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            _form_error(form, exc)
+        else:
+            status = _("The buildings of %(grid)s were saved.") % {"grid": found.name}
+            if part is None:
+                return _done(request, found, "buildings", status)
+            return _grid_page(request, actor, found, can_manage=True, status=status,
+                              part=part)
+    return _grid_page(request, actor, found, can_manage=True, buildings_form=form, part=part)
 
 
 # --- visits ------------------------------------------------------------------------------
@@ -269,30 +509,54 @@ def roster(request: HttpRequest) -> HttpResponse:
     start, end = selectors.month_bounds(month)
     can_manage = has_capability(actor, Capability.MANAGE_GRID, community_id=community.pk)
     people = selectors.duty_candidates(community=community) if can_manage else []
-    shift_form = ShiftForm(people=people, prefix="shift")
+    shift_form = ShiftForm(
+        people=people, prefix="shift", initial={"date": _day_param(request.GET.get("date"))}
+    )
     fill_form = RosterFillForm(
         people=people, prefix="fill", initial={"start": start, "end": end}
     )
     back = f"{reverse('grid:roster')}?community={community.slug}&month={start:%Y-%m}"
+    htmx = _is_htmx(request)
+    # What the htmx fragments of the page (one day's cell, the "put on duty" form) need.
+    part: dict[str, Any] = {"community": community, "start": start, "can_manage": can_manage}
     if request.method == "POST":
         if not can_manage:
             raise Forbidden()
         action = request.POST.get("action")
         try:
             if action == "remove":
-                services.duty_shift_remove(actor=actor, shift_id=int(request.POST["shift"]))
+                removed = services.duty_shift_remove(
+                    actor=actor, shift_id=int(request.POST["shift"])
+                )
+                if htmx:  # the day's cell swaps in place
+                    (day,) = selectors.duty_roster(
+                        community=community, start=removed.date, end=removed.date
+                    )
+                    return _render(request, "grid/roster.html#day", {**part, "d": day})
                 messages.success(request, _("The shift was removed."))
                 return redirect(back)
             if action == "add":
                 shift_form = ShiftForm(request.POST, people=people, prefix="shift")
                 if shift_form.is_valid():
-                    services.duty_shift_set(
+                    shift = services.duty_shift_set(
                         actor=actor, community=community,
                         date=shift_form.cleaned_data["date"],
                         person=shift_form.cleaned_data["person"],
                         note=shift_form.cleaned_data["note"],
                     )
-                    messages.success(request, _("The shift was saved."))
+                    status = _("%(name)s is on duty on %(date)s.") % {
+                        "name": shift.person.name, "date": f"{shift.date:%Y-%m-%d}",
+                    }
+                    if htmx:  # a fresh form, and the day's cell swapped out of band
+                        (day,) = selectors.duty_roster(
+                            community=community, start=shift.date, end=shift.date
+                        )
+                        return _render(
+                            request, "grid/roster.html#assign",
+                            {**part, "shift_form": ShiftForm(people=people, prefix="shift"),
+                             "status": status, "oob_day": day},
+                        )
+                    messages.success(request, status)
                     return redirect(back)
             elif action == "fill":
                 fill_form = RosterFillForm(request.POST, people=people, prefix="fill")
@@ -319,6 +583,8 @@ def roster(request: HttpRequest) -> HttpResponse:
             if action == "fill" and exc.field == "person":
                 field = "people"
             target_form.add_error(field, str(exc.message))
+        if htmx and action == "add":
+            return _render(request, "grid/roster.html#assign", {**part, "shift_form": shift_form})
     days = selectors.duty_roster(community=community, start=start, end=end)
     prev_month = (start - dt.timedelta(days=1)).replace(day=1)
     next_month = end + dt.timedelta(days=1)
@@ -337,6 +603,13 @@ def roster(request: HttpRequest) -> HttpResponse:
             "fill_form": fill_form,
         },
     )
+
+
+def _day_param(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
 
 
 # --- the holiday arrangement ---------------------------------------------------------------
