@@ -79,3 +79,52 @@ class ResidentEditForm(ResidentForm):
         elif data["mobile"].strip():
             out["mobile"] = data["mobile"]
         return out
+
+
+class BuildingForm(forms.Form):
+    """A new building: its units and dwellings are made from the numbers given."""
+
+    community = forms.TypedChoiceField(label=_("Community"), coerce=int)
+    number = forms.CharField(label=_("Building number"), help_text=_("Such as 12 or 12A."))
+    address = forms.CharField(label=_("Address"), required=False)
+    floors = forms.IntegerField(label=_("Floors"))
+    units = forms.IntegerField(label=_("Units (staircases)"), initial=1)
+    rooms_per_floor = forms.IntegerField(
+        label=_("Dwellings on each floor of a unit"), initial=2,
+        help_text=_("Rooms are numbered by floor: 101, 102, 201, 202…"),
+    )
+    year_built = forms.IntegerField(label=_("Year built (optional)"), required=False)
+    area_default = forms.CharField(
+        label=_("Area of each dwelling in m² (optional)"), required=False,
+        help_text=_("Every dwelling gets this registered area; correct single ones later."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    grid = forms.TypedChoiceField(
+        label=_("Grid (optional)"), coerce=int, required=False, empty_value=None,
+    )
+
+    def __init__(
+        self, *args: Any, communities: list[tuple[int, str]],
+        grids: list[tuple[int, str]] | None = None, **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        community = self.fields["community"]
+        assert isinstance(community, forms.TypedChoiceField)  # noqa: S101
+        community.choices = communities
+        if len(communities) == 1:
+            community.widget = forms.HiddenInput()
+            community.initial = communities[0][0]
+        if grids is None:
+            del self.fields["grid"]  # the actor does not manage grids
+        else:
+            grid = self.fields["grid"]
+            assert isinstance(grid, forms.TypedChoiceField)  # noqa: S101
+            grid.choices = [("", _("— not in a grid yet —")), *grids]
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        field = exc.field if exc.field in self.fields else None
+        if exc.field == "building_ids" and "grid" in self.fields:
+            field = "grid"  # the grid module speaks of the grid's buildings
+        if field is not None and self.fields[field].widget.is_hidden:
+            field = None
+        self.add_error(field, str(exc.message))

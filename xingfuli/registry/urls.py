@@ -7,6 +7,7 @@ app_name = "registry"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("buildings/", views.buildings, name="buildings"),
+    path("buildings/new/", views.building_new, name="building_new"),
     path("buildings/<int:building_id>/", views.building, name="building"),
     path("dwellings/<int:dwelling_id>/household/", views.household_new, name="household_new"),
     path("households/<int:household_id>/", views.household, name="household"),

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,10 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from xingfuli.core.errors import DomainError, ErrorCode
-from xingfuli.core.models import User
+from xingfuli.core.models import Community, User
 from xingfuli.core.permissions import Capability, has_capability
+from xingfuli.core.scoping import scope_of, scoped
+from xingfuli.core.selectors import communities_for
 from xingfuli.registry import selectors, services
-from xingfuli.registry.forms import ResidentEditForm, ResidentForm
+from xingfuli.registry.forms import BuildingForm, ResidentEditForm, ResidentForm
 from xingfuli.registry.models import Household, Resident
 
 
@@ -45,8 +48,12 @@ def _tag_choices() -> list[tuple[str, str]]:
 
 @login_required
 def buildings(request: HttpRequest) -> HttpResponse:
-    rows = list(selectors.buildings_for(_actor(request)))
-    return render(request, "registry/buildings.html", {"buildings": rows})
+    actor = _actor(request)
+    rows = list(selectors.buildings_for(actor))
+    return render(
+        request, "registry/buildings.html",
+        {"buildings": rows, "can_add_building": _may_add_buildings(actor)},
+    )
 
 
 @login_required
@@ -185,3 +192,75 @@ def search(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         template += "#results"
     return render(request, template, context)
+
+
+def _may_add_buildings(actor: User) -> bool:
+    """Whether to link "New building": from the roles already loaded, no extra query."""
+    scope = scope_of(actor)
+    return scope.everything or any(
+        has_capability(actor, Capability.EDIT_REGISTRY, community_id=c) for c in scope.communities
+    )
+
+
+def _building_communities(actor: User) -> list[Community]:
+    """The communities where the actor registers buildings: community staff, not a grid's."""
+    return [
+        c for c in scoped(communities_for(actor=actor), actor, write=True)
+        if has_capability(actor, Capability.EDIT_REGISTRY, community_id=c.pk)
+    ]
+
+
+@login_required
+def building_new(request: HttpRequest) -> HttpResponse:
+    """Community staff register a new building (and, if they manage grids, put it in one)."""
+    # The grid is another module built on the registry: imported here, where it is used.
+    from xingfuli.grid import selectors as grid_selectors
+    from xingfuli.grid import services as grid_services
+
+    actor = _actor(request)
+    communities = _building_communities(actor)
+    if not communities:
+        raise PermissionDenied
+    by_id = {c.pk: c for c in communities}
+    grids = [
+        g for g in grid_selectors.grids_for(actor=actor)
+        if g.community_id in by_id
+        and has_capability(actor, Capability.MANAGE_GRID, community_id=g.community_id)
+    ]
+    many = len(communities) > 1
+    form = BuildingForm(
+        request.POST or None,
+        communities=[(c.pk, c.name) for c in communities],
+        grids=[(g.pk, f"{g.community.name} · {g.name}" if many else g.name) for g in grids]
+        if grids else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grid = next((g for g in grids if g.pk == data.get("grid")), None)
+        try:
+            # The building and its place in a grid are saved together, or neither is.
+            with transaction.atomic():
+                created = services.building_create(
+                    actor=actor, community=by_id[data["community"]], number=data["number"],
+                    floors=data["floors"], units=data["units"],
+                    rooms_per_floor=data["rooms_per_floor"], year_built=data["year_built"],
+                    address=data["address"], area_default=data["area_default"] or None,
+                )
+                if grid is not None:
+                    current = [b.pk for b in grid_selectors.grid_buildings(grid)]
+                    grid_services.grid_buildings_set(
+                        actor=actor, grid_id=grid.pk, building_ids=[*current, created.pk]
+                    )
+        except DomainError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
+                raise
+            form.add_domain_error(exc)
+        else:
+            messages.success(
+                request,
+                _("%(building)s was registered with %(n)s dwellings.")
+                % {"building": created,
+                   "n": data["units"] * data["floors"] * data["rooms_per_floor"]},
+            )
+            return redirect("registry:building", building_id=created.pk)
+    return render(request, "registry/building_new.html", {"form": form})
