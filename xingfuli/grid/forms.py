@@ -20,6 +20,12 @@ from xingfuli.registry.personal import mask_mobile
 
 OPINION_ROWS = 3
 _DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# <input type="date"> takes ISO dates only, whatever the language of the page.
+_ISO_DATE = "%Y-%m-%d"
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format=_ISO_DATE)
 
 
 class VisitForm(forms.Form):
@@ -106,7 +112,7 @@ class VisitForm(forms.Form):
 
 
 class ShiftForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=_date_input())
     person = forms.TypedChoiceField(label=_("Person on duty"), coerce=int)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
 
@@ -118,8 +124,8 @@ class ShiftForm(forms.Form):
 
 
 class RosterFillForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=_date_input())
+    end = forms.DateField(label=_("To"), widget=_date_input())
     people = forms.TypedMultipleChoiceField(
         label=_("People who take turns"), coerce=int, widget=forms.CheckboxSelectMultiple,
     )

@@ -465,3 +465,14 @@ def test_assign_without_htmx_redirects_to_the_month(world, login):
     })
     assert r.status_code == 302 and r["Location"].endswith("month=2026-10")
     assert DutyShift.objects.get().person == world.lee
+
+
+def test_date_inputs_carry_iso_dates_in_chinese_too(world, login, settings):
+    # <input type="date"> ignores any other format: the day would silently be lost.
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = text(login(world.carol).get(
+        reverse("grid:roster") + "?month=2026-10&date=2026-10-05"))
+    assert 'lang="zh-CN"' in page
+    assert 'name="shift-date" value="2026-10-05"' in page
+    assert 'name="fill-start" value="2026-10-01"' in page
+    assert 'name="fill-end" value="2026-10-31"' in page
