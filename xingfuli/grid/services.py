@@ -171,6 +171,20 @@ def grid_buildings_set(
     return grid
 
 
+@transaction.atomic
+def grid_building_add(*, actor: User, grid_id: int, building_id: int, move: bool = False) -> Grid:
+    """Put one building into a grid, keeping the grid's other buildings.
+
+    The grid row is locked before its buildings are read, so two people adding buildings to
+    the same grid at once cannot drop each other's.
+    """
+    grid = _grid_for_managing(actor, grid_id, lock=True)
+    current = list(GridBuilding.objects.filter(grid=grid).values_list("building_id", flat=True))
+    return grid_buildings_set(
+        actor=actor, grid_id=grid.pk, building_ids=[*current, building_id], move=move
+    )
+
+
 # --- staff -------------------------------------------------------------------------------
 
 

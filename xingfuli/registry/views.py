@@ -247,9 +247,8 @@ def building_new(request: HttpRequest) -> HttpResponse:
                     address=data["address"], area_default=data["area_default"] or None,
                 )
                 if grid is not None:
-                    current = [b.pk for b in grid_selectors.grid_buildings(grid)]
-                    grid_services.grid_buildings_set(
-                        actor=actor, grid_id=grid.pk, building_ids=[*current, created.pk]
+                    grid_services.grid_building_add(
+                        actor=actor, grid_id=grid.pk, building_id=created.pk
                     )
         except DomainError as exc:
             if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):

@@ -360,3 +360,14 @@ def test_grid_objects_are_scoped(world):
         selectors.access_grid(actor=world.gina, grid_id=world.grid2.pk)
     assert Grid.objects.count() == 3
     assert timezone.is_aware(timezone.now())
+
+
+def test_grid_building_add_keeps_the_grids_other_buildings(world):
+    extra = make_building(world.community, "9")
+    services.grid_building_add(actor=world.carol, grid_id=world.grid1.pk, building_id=extra.pk)
+    assert set(GridBuilding.objects.filter(grid=world.grid1).values_list("building_id", flat=True)) == {
+        world.b1.pk, extra.pk}
+    with pytest.raises(DomainError):  # b2 is in grid 2: moving needs move=True
+        services.grid_building_add(actor=world.carol, grid_id=world.grid1.pk,
+                                   building_id=world.b2.pk)
+    assert GridBuilding.objects.get(building=world.b2).grid_id == world.grid2.pk
