@@ -128,3 +128,29 @@ class BuildingForm(forms.Form):
         if field is not None and self.fields[field].widget.is_hidden:
             field = None
         self.add_error(field, str(exc.message))
+
+
+class OwnerForm(forms.Form):
+    """An owner of a dwelling (产权人). The same ID number means the same owner."""
+
+    name = forms.CharField(label=_("Owner's name"), max_length=100)
+    id_number = forms.CharField(
+        label=_("Owner's ID number (optional)"), required=False, max_length=18,
+        help_text=_("With it, an owner of several homes is counted once in votes."),
+    )
+    mobile = forms.CharField(
+        label=_("Owner's mobile number (optional)"), required=False, max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "numeric"}),
+    )
+    share = forms.CharField(
+        label=_("Share of the home"), initial="1",
+        help_text=_("1 for a sole owner; 0.5 for each of two equal owners."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    is_developer = forms.BooleanField(
+        label=_("Unsold home held by the developer"), required=False
+    )
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        field = exc.field if exc.field in self.fields else None
+        self.add_error(field, str(exc.message))

@@ -28,7 +28,7 @@ class Building(models.Model):
     number = models.CharField(_("building number"), max_length=20)
     address = models.CharField(_("address"), max_length=200, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"))
-    unit_count = models.PositiveSmallIntegerField(_("units"), default=1)
+    unit_count = models.PositiveSmallIntegerField(_("number of units"), default=1)
     year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True)
 
     class Meta:
@@ -131,7 +131,10 @@ class Owner(models.Model):
 
 
 class Ownership(models.Model):
-    scope_paths: ClassVar[ScopePaths] = ScopePaths(community="owner__community")
+    # Grid workers see who owns the homes of their grid (for coordination), not the owner list.
+    scope_paths: ClassVar[ScopePaths] = ScopePaths(
+        community="owner__community", grid=f"dwelling__unit__{_B}"
+    )
 
     owner = models.ForeignKey(Owner, on_delete=models.CASCADE, verbose_name=_("owner"))
     dwelling = models.ForeignKey(Dwelling, on_delete=models.CASCADE, verbose_name=_("dwelling"))

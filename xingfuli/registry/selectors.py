@@ -19,7 +19,7 @@ from xingfuli.core.errors import DomainError, NotFound
 from xingfuli.core.models import Community
 from xingfuli.core.permissions import Capability, require
 from xingfuli.core.scoping import scoped
-from xingfuli.registry.models import Building, Dwelling, Household, Resident, Tag
+from xingfuli.registry.models import Building, Dwelling, Household, Ownership, Resident, Tag
 from xingfuli.registry.personal import normalize_mobile
 
 _ACTIVE = Resident.Status.ACTIVE
@@ -285,3 +285,13 @@ def residents_search(actor: Any, q: str, limit: int = 50) -> list[Resident]:
         _can_view(actor)
         return []
     return list(residents_for(actor, q=q)[:limit])
+
+
+def dwelling_owners(actor: Any, dwelling_id: int) -> list[Ownership]:
+    """The owners of one dwelling with their shares (masked numbers only), in one query."""
+    _can_view(actor)
+    return list(
+        scoped(Ownership.objects.select_related("owner"), actor)
+        .filter(dwelling_id=dwelling_id)
+        .order_by("-share", "owner__name")
+    )

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("households/<int:household_id>/", views.household, name="household"),
     path("households/<int:household_id>/residents/new/", views.resident_new,
          name="resident_new"),
+    path("households/<int:household_id>/owners/new/", views.owner_new, name="owner_new"),
     path("residents/<int:resident_id>/", views.resident, name="resident"),
     path("residents/<int:resident_id>/edit/", views.resident_edit, name="resident_edit"),
     path("search/", views.search, name="search"),

@@ -24,7 +24,7 @@ from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.core.selectors import communities_for
 from xingfuli.registry import selectors, services
-from xingfuli.registry.forms import BuildingForm, ResidentEditForm, ResidentForm
+from xingfuli.registry.forms import BuildingForm, OwnerForm, ResidentEditForm, ResidentForm
 from xingfuli.registry.models import Household, Resident
 
 
@@ -106,8 +106,31 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
             "can_edit": _may(actor, Capability.EDIT_REGISTRY, row),
             "can_unmask": _may(actor, Capability.UNMASK_PERSONAL, row),
             "can_visit": _may(actor, Capability.RECORD_VISIT, row),
+            "owners": selectors.dwelling_owners(actor, row.dwelling_id),
+            "can_add_owner": _may_add_buildings(actor)
+            and _may(actor, Capability.EDIT_REGISTRY, row),
         },
     )
+
+
+@login_required
+def owner_new(request: HttpRequest, household_id: int) -> HttpResponse:
+    """Record an owner of the household's dwelling (community staff)."""
+    actor = _actor(request)
+    row = selectors.access_household(actor, household_id)
+    form = OwnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dwelling_owner_add(actor=actor, dwelling_id=row.dwelling_id,
+                                        **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
+                raise
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The owner was recorded."))
+            return redirect("registry:household", household_id=row.pk)
+    return render(request, "registry/owner_form.html", {"form": form, "household": row})
 
 
 @login_required

@@ -6,7 +6,7 @@ transaction and leaves an audit entry. Personal numbers never go into the audit 
 """
 
 from xingfuli.registry.services.buildings import building_create, dwelling_update, household_create
-from xingfuli.registry.services.owners import owner_create, ownership_add
+from xingfuli.registry.services.owners import dwelling_owner_add, owner_create, ownership_add
 from xingfuli.registry.services.residents import (
     resident_create,
     resident_reveal,
@@ -16,6 +16,7 @@ from xingfuli.registry.services.residents import (
 
 __all__ = [
     "building_create",
+    "dwelling_owner_add",
     "dwelling_update",
     "household_create",
     "owner_create",

@@ -105,3 +105,41 @@ def ownership_add(
     audit.record("registry.ownership.added", actor=actor, target=ownership,
                  community_id=owner.community_id, dwelling=dwelling.pk, share=str(value))
     return ownership
+
+
+@transaction.atomic
+def dwelling_owner_add(
+    *,
+    actor: User,
+    dwelling_id: int,
+    name: str,
+    id_number: str = "",
+    mobile: str = "",
+    share: Decimal | str = Decimal(1),
+    is_developer: bool = False,
+) -> Ownership:
+    """Record an owner of a dwelling. An owner already registered in the community with the
+    same ID number is reused, so that one person holding several dwellings stays one owner."""
+    dwelling = (
+        scoped(Dwelling.objects.select_related("unit__building__community"), actor, write=True)
+        .filter(pk=dwelling_id)
+        .first()
+    )
+    if dwelling is None:
+        raise NotFound(_("No such dwelling."))
+    community = dwelling.unit.building.community
+    require_community_write(actor, community)
+    owner = None
+    if id_number.strip():
+        parsed = parse_id_number(id_number, today=timezone.localdate())
+        probe = Owner()
+        set_id_number(probe, parsed.number)
+        owner = Owner.objects.filter(
+            community=community, id_number_digest=probe.id_number_digest
+        ).first()
+    if owner is None:
+        owner = owner_create(
+            actor=actor, community=community, name=name, id_number=id_number, mobile=mobile,
+            is_developer=is_developer,
+        )
+    return ownership_add(actor=actor, owner_id=owner.pk, dwelling_id=dwelling.pk, share=share)

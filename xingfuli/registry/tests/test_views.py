@@ -71,8 +71,8 @@ def test_household_page_shows_masked_numbers_age_tags(world, login, django_asser
     assert "Show full numbers" not in page  # gina may not unmask
     assert "Add a resident" in page
     assert f'href="/grid/dwellings/{world.h1.dwelling_id}/visit/"' in page
-    # session, user, roles, household, residents, tags, unread notifications, calendar
-    with django_assert_num_queries(8) as ctx:
+    # session, user, roles, household, residents, tags, owners, unread notifications, calendar
+    with django_assert_num_queries(9) as ctx:
         client.get(f"/registry/households/{world.h1.pk}/")
     for i in range(4):
         make_resident(world.h1, f"家人{i}", relation=Resident.Relation.CHILD,
