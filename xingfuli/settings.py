@@ -184,6 +184,10 @@ NOTIFICATION_CHANNELS = {
     "sms": os.environ.get("SMS_CHANNEL", "xingfuli.core.channels.ConsoleChannel"),
     "email": os.environ.get("EMAIL_CHANNEL", "xingfuli.core.channels.EmailChannel"),
 }
+# For xingfuli.core.channels.HttpSmsChannel (set SMS_CHANNEL to it to send real texts).
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+SMS_SIGNATURE = os.environ.get("SMS_SIGNATURE", "【幸福里】")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )

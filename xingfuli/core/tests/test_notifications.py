@@ -33,3 +33,47 @@ def test_large_text_switch_is_remembered(db, client):
     assert 'class="large-text"' in client.get("/login/").content.decode()
     r = client.post("/prefs/large-text/", {"on": "1", "next": "https://evil.example/"})
     assert r["Location"] == "/"
+
+
+class _Response:
+    def __init__(self, status):
+        self.status = status
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_sms_channel_posts_to_the_gateway(world, settings, monkeypatch):
+    import json
+    import urllib.request
+
+    settings.NOTIFICATION_CHANNELS = {**settings.NOTIFICATION_CHANNELS,
+                                      "sms": "xingfuli.core.channels.HttpSmsChannel"}
+    settings.SMS_GATEWAY_URL = "https://sms.invalid/send"
+    settings.SMS_GATEWAY_TOKEN = "t0k"
+    sent = []
+
+    def fake_urlopen(request, timeout):
+        sent.append((request.full_url, request.get_header("Authorization"),
+                     json.loads(request.data)))
+        return _Response(200)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    (row,) = notify([world.gina], subject="3楼灯已修好", body="请回访", channel="sms")
+    assert notifications_deliver(ids=[row.pk]) == 1
+    url, auth, payload = sent[0]
+    assert url == "https://sms.invalid/send" and auth == "Bearer t0k"
+    assert payload == {"mobile": world.gina.mobile, "text": "【幸福里】3楼灯已修好：请回访"}
+
+
+def test_sms_channel_without_gateway_fails_and_is_retried(world, settings):
+    settings.NOTIFICATION_CHANNELS = {**settings.NOTIFICATION_CHANNELS,
+                                      "sms": "xingfuli.core.channels.HttpSmsChannel"}
+    settings.SMS_GATEWAY_URL = ""
+    (row,) = notify([world.gina], subject="x", channel="sms")
+    assert notifications_deliver(ids=[row.pk]) == 0
+    row.refresh_from_db()
+    assert row.status == "pending" and "SMS_GATEWAY_URL" in row.error
