@@ -43,3 +43,14 @@ def test_resident_logs_in_and_sees_own_household_only(phone, browser_world):
     assert "张爱丽" in phone.locator("h1").inner_text()
     assert_accessible(phone)
     assert_no_sideways_scroll(phone)
+    phone.locator(f"a[href$='/registry/households/{w.h1.pk}/']").click()
+    phone.wait_for_url(f"**/registry/households/{w.h1.pk}/")
+    assert "张爱丽" in phone.content() and "李博" not in phone.content()
+    assert "业主" not in phone.content()  # the owner list is for staff
+    assert_accessible(phone)
+    assert_no_sideways_scroll(phone)
+    screenshot(phone, "resident-household-phone")
+    # Another household is not there for her.
+    response = phone.goto(f"/registry/households/{w.h2.pk}/")
+    assert response is not None and response.status == 404
+    assert_accessible(phone)
