@@ -58,8 +58,14 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja raises these with English text, e.g. for a body that is not JSON.
+    message = (
+        _("The request body could not be read: send valid JSON.")
+        if exc.status_code == 400
+        else str(exc)
+    )
     return api.create_response(
-        request, {"code": "error", "message": str(exc)}, status=exc.status_code
+        request, {"code": "invalid", "message": message}, status=exc.status_code
     )
 
 
