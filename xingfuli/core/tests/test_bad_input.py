@@ -23,7 +23,7 @@ def test_bad_input_is_never_a_server_error(world, login, method, url, body):
     from xingfuli.core.services import api_token_create
     _, key = api_token_create(actor=world.carol, name="t")
     c = login(world.carol)
-    kw = {"headers": {"Authorization": f"Bearer {key}"}}
+    kw: dict[str, object] = {"headers": {"Authorization": f"Bearer {key}"}}
     if body is not None:
         kw.update(data=body, content_type="application/json")
     r = getattr(c, method)(url, **kw)
