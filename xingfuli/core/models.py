@@ -265,7 +265,7 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     class Meta:
@@ -282,7 +282,7 @@ class CalendarYear(models.Model):
     """A year whose holiday arrangement (节假日安排) has been entered."""
 
     class Source(models.TextChoices):
-        PACKAGE = "package", _("chinese-calendar package")
+        PACKAGE = "package", _("built-in (State Council notices to 2026)")
         MANUAL = "manual", _("entered by staff")
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)

@@ -128,12 +128,15 @@ def staff_by_grid(grids: list[Grid]) -> dict[int, list[StaffMember]]:
 
 def leaders_not_party_members(*, community: Community) -> list[RoleAssignment]:
     """Grid leaders recorded before the rule (or whose membership lapsed) who are not party
-    members: reported for the community to act on, never changed here."""
+    members: reported for the community to act on, never changed here. Each carries the
+    name of its grid as `grid_name`."""
+    grid_name = Grid.objects.filter(pk=OuterRef("scope_id")).values("name")[:1]
     return list(
         RoleAssignment.objects.filter(
             role=Role.GRID_LEADER, community=community, user__is_party_member=False
         )
         .select_related("user")
+        .annotate(grid_name=Subquery(grid_name))
         .order_by("scope_id", "user__name")
     )
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from xingfuli.core import services as core_services
@@ -568,7 +569,9 @@ def roster(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(n)s days without anyone on duty were filled.") % {"n": len(created)},
+                        ngettext("%(n)s day without anyone on duty was filled.",
+                                 "%(n)s days without anyone on duty were filled.",
+                                 len(created)) % {"n": len(created)},
                     )
                     return redirect(back)
         except (KeyError, ValueError):
@@ -644,7 +647,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             added = services.calendar_fill_from_package(actor=actor)
             messages.success(
                 request,
-                _("Years loaded from the package: %(years)s")
+                _("Built-in years loaded: %(years)s")
                 % {"years": ", ".join(str(y) for y in added) or _("none (all were there)")},
             )
             return redirect("grid:calendar")

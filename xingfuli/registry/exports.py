@@ -108,7 +108,10 @@ def residents_export(*, actor: Any, community_id: int, fmt: str, out: IO[bytes])
 
 
 def export_filename(community: Community, fmt: str) -> str:
-    return f"residents-{community.slug}-{timezone.localdate():%Y%m%d}.{fmt}"
+    # Translated like the template's file name: staff see "居民台账-…" in their downloads.
+    name = _("residents-%(community)s-%(date)s") % {
+        "community": community.slug, "date": f"{timezone.localdate():%Y%m%d}"}
+    return f"{name}.{fmt}"
 
 
 # --- the template ---------------------------------------------------------------------

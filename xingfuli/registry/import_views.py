@@ -197,7 +197,7 @@ def _errors_file(job: ImportJob) -> HttpResponseBase:
     out = io.BytesIO()
     export_base.write_xlsx(_JobErrorsExporter(job), out)
     out.seek(0)
-    return _download(out, f"import-{job.pk}-errors.xlsx", "xlsx")
+    return _download(out, _("import-%(id)s-errors") % {"id": job.pk} + ".xlsx", "xlsx")
 
 
 def _download(out: io.BytesIO, filename: str, fmt: str) -> FileResponse:

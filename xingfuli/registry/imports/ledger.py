@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pypinyin import lazy_pinyin
 
 from xingfuli.core import audit, crypto
@@ -104,8 +105,9 @@ def validate_mapping(mapping: Mapping, headers: Sequence[str]) -> Mapping:
     if problems:
         raise DomainError(
             ErrorCode.IMPORT_FAILED,
-            _("The column mapping is not complete: %(count)s problem(s).")
-            % {"count": len(problems)},
+            ngettext("The column mapping is not complete: %(count)s problem.",
+                     "The column mapping is not complete: %(count)s problems.",
+                     len(problems)) % {"count": len(problems)},
             field=str(problems[0]["field"]),
             errors=problems,
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from xingfuli.core import crypto
 from xingfuli.core.errors import DomainError
@@ -144,9 +145,12 @@ class RowReader:
                 fail("unit", _("“%(value)s” is not a unit number.") % {"value": unit_text})
                 unit_no = None
             elif building is not None and unit_no > building.unit_count:
-                fail("unit", _("Building %(building)s has %(count)s unit(s), not %(unit)s.")
-                     % {"building": building.number, "count": building.unit_count,
-                        "unit": unit_no})
+                fail("unit", ngettext(
+                    "Building %(building)s has %(count)s unit, not %(unit)s.",
+                    "Building %(building)s has %(count)s units, not %(unit)s.",
+                    building.unit_count,
+                ) % {"building": building.number, "count": building.unit_count,
+                     "unit": unit_no})
         room = _ROOM_SUFFIX.sub("", normalize(required("room")).upper()).strip()
         if room and len(room) > 10:
             fail("room", _("A room number has at most 10 characters."))
@@ -243,7 +247,8 @@ class RowReader:
             else:
                 tags, unknown = tag_ids(self.tags, tags_text)
                 if unknown:
-                    fail("tags", _("Unknown tag(s): %(tags)s.") % {"tags": "、".join(unknown)})
+                    fail("tags", ngettext("Unknown tag: %(tags)s.", "Unknown tags: %(tags)s.",
+                                          len(unknown)) % {"tags": "、".join(unknown)})
         note = text("note") or None
 
         if len(errors) > before:

@@ -3,6 +3,7 @@ import io
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from xingfuli.core import crypto
@@ -192,3 +193,15 @@ def test_export_command_writes_full_numbers_and_audits(world, tmp_path, capsys):
     # And the CLI import reads what the CLI export wrote.
     call_command("import_residents", str(path), "--community", "wanquan")
     assert "0 were added, 0 were updated, 2 unchanged" in capsys.readouterr().out
+
+
+def test_export_file_name_is_translated_like_the_template(world, login):
+    client = login(world.carol)
+    with time_machine.travel("2026-03-02 10:00 +0800", tick=False):
+        r = client.post("/registry/export/", {"community": world.community.pk, "format": "csv"})
+        assert f'filename="residents-{world.community.slug}-20260302.csv"' in (
+            r["Content-Disposition"])
+        r = client.post("/registry/export/", {"community": world.community.pk, "format": "csv"},
+                        headers={"accept-language": "zh-hans"})
+    # Non-ASCII names go in the RFC 5987 form that browsers read.
+    assert "filename*=utf-8''%E5%B1%85%E6%B0%91%E5%8F%B0%E8%B4%A6-" in r["Content-Disposition"]

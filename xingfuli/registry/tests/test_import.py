@@ -130,7 +130,7 @@ def test_every_error_reported_with_row_and_column_and_nothing_written(world):
     }
     messages = {(e["row"], e["column"]): e["message"] for e in result.errors}
     assert "Building “9” is not in the registry" in messages[(3, "楼栋")]
-    assert "has 2 unit(s), not 3" in messages[(4, "单元")]
+    assert "has 2 units, not 3" in messages[(4, "单元")]
     assert "check character" in messages[(5, "身份证号")]
     assert "11 digits" in messages[(5, "手机")]
     assert "舅舅" in messages[(5, "与户主关系")] and "head of household" in messages[(5, "与户主关系")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -60,6 +61,13 @@ class Command(BaseCommand):
             "url": f"{base}/", "password": DEMO_PASSWORD})
         self.stdout.write(_("Public summary: %(url)s") % {"url": f"{base}/dashboard/wanquan/"})
         self.stdout.write("")
-        width = max(len(str(login.role.label)) for login in DEMO_LOGINS)
-        for login in DEMO_LOGINS:
-            self.stdout.write(f"  {login.mobile}  {login.role.label!s:<{width}}  {login.where}")
+        labels = [str(login.role.label) for login in DEMO_LOGINS]
+        width = max(display_width(label) for label in labels)
+        for login, label in zip(DEMO_LOGINS, labels, strict=True):
+            pad = " " * (width - display_width(label))
+            self.stdout.write(f"  {login.mobile}  {label}{pad}  {login.where}")
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a terminal: Chinese characters (wide, full-width) take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
