@@ -18,7 +18,7 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from xingfuli.core import calendar as work_calendar
 from xingfuli.core.errors import NotFound
@@ -428,6 +428,15 @@ class OnDuty:
     note: str
 
 
+# Short enough not to break in a narrow column on a phone (周一, not 星期一).
+SHORT_WEEKDAYS = (
+    pgettext_lazy("short weekday", "Mon"), pgettext_lazy("short weekday", "Tue"),
+    pgettext_lazy("short weekday", "Wed"), pgettext_lazy("short weekday", "Thu"),
+    pgettext_lazy("short weekday", "Fri"), pgettext_lazy("short weekday", "Sat"),
+    pgettext_lazy("short weekday", "Sun"),
+)
+
+
 @dataclass(frozen=True)
 class RosterDay:
     date: dt.date
@@ -442,6 +451,10 @@ class RosterDay:
     @property
     def is_gap(self) -> bool:
         return not self.on_duty
+
+    @property
+    def weekday_short(self) -> str:
+        return str(SHORT_WEEKDAYS[self.date.weekday()])
 
 
 def duty_roster(*, community: Community, start: dt.date, end: dt.date) -> list[RosterDay]:
