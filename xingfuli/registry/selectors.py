@@ -260,7 +260,8 @@ def residents_for(
         qs = qs.filter(status=_ACTIVE)
     if household_id is not None:
         qs = qs.filter(household_id=household_id)
-    query = re.sub(r"\s+", "", q or "").lower()
+    # Control characters (a NUL is refused by PostgreSQL) can never match a name or number.
+    query = re.sub(r"[\s\x00-\x1f\x7f]+", "", q or "").lower()
     if query:
         qs = qs.filter(_match(query))
     return _residents_with_tags(qs).order_by("name_pinyin", "id")
