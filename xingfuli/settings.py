@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "xingfuli.core",
     "xingfuli.registry",
     "xingfuli.grid",
+    "xingfuli.property",
+    "xingfuli.requests",
     "xingfuli.dashboard",
 ]
 

@@ -122,19 +122,25 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("community staff")
     COMMUNITY_ADMIN = "community_admin", _("community admin")
     STREET_OFFICER = "street_officer", _("street officer")
+    PROPERTY_DISPATCHER = "property_dispatcher", _("property center dispatcher")
+    TEAM_MEMBER = "team_member", _("service team member")
 
 
 GRID_ROLES = frozenset(
     {Role.GRID_LEADER, Role.GRID_WORKER_FULL, Role.GRID_WORKER_PART, Role.GRID_INSTRUCTOR}
 )
 COMMUNITY_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_ADMIN})
+# Roles whose scope is a property service team (scope_id = the team).
+TEAM_ROLES = frozenset({Role.TEAM_MEMBER})
 
 
 class RoleAssignment(models.Model):
     """A role held with a scope.
 
     Community roles are scoped by `community`; grid roles by `community` and `scope_id` (the grid);
-    a resident by `community` and `scope_id` (the household); a street officer by `street`.
+    a resident by `community` and `scope_id` (the household); a team member by `community` and
+    `scope_id` (the service team); a property dispatcher by `community` (work orders only, not
+    the registry); a street officer by `street`.
     The id is kept generic so that core does not depend on the modules built on it.
     """
 
@@ -161,11 +167,14 @@ class RoleAssignment(models.Model):
                 name="role_has_its_scope",
                 condition=(
                     Q(role="street_officer", street__isnull=False)
-                    | Q(role__in=["community_staff", "community_admin"], community__isnull=False)
+                    | Q(
+                        role__in=["community_staff", "community_admin", "property_dispatcher"],
+                        community__isnull=False,
+                    )
                     | Q(
                         role__in=[
                             "resident", "grid_worker_full", "grid_worker_part", "grid_leader",
-                            "grid_instructor",
+                            "grid_instructor", "team_member",
                         ],
                         community__isnull=False,
                         scope_id__isnull=False,

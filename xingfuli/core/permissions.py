@@ -18,21 +18,31 @@ class Capability(StrEnum):
     MANAGE_GRID = "manage_grid"  # grids, staff, duty roster
     VIEW_AUDIT = "view_audit"
     VIEW_DASHBOARD = "view_dashboard"
+    REPORT_REQUEST = "report_request"  # record a request (for oneself or on a resident's behalf)
+    HANDLE_REQUEST = "handle_request"  # accept, resolve and escalate at the actor's level
+    DISPATCH_REQUEST = "dispatch_request"  # triage and send work orders to service teams
+    HANDLE_JOB = "handle_job"  # a team member's work: accept, on site, resolve with photos
+    MANAGE_PROPERTY = "manage_property"  # the service center, its teams, renovation projects
 
 
-_GRID = {Capability.VIEW_REGISTRY, Capability.RECORD_VISIT, Capability.VIEW_DASHBOARD}
+_GRID = {Capability.VIEW_REGISTRY, Capability.RECORD_VISIT, Capability.VIEW_DASHBOARD,
+         Capability.REPORT_REQUEST, Capability.HANDLE_REQUEST}
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.RESIDENT: frozenset({Capability.VIEW_REGISTRY}),
+    Role.RESIDENT: frozenset({Capability.VIEW_REGISTRY, Capability.REPORT_REQUEST}),
     Role.GRID_WORKER_PART: frozenset(_GRID),
     Role.GRID_WORKER_FULL: frozenset(_GRID | {Capability.EDIT_REGISTRY}),
     Role.GRID_LEADER: frozenset(_GRID | {Capability.EDIT_REGISTRY}),
     Role.GRID_INSTRUCTOR: frozenset(_GRID),
     Role.COMMUNITY_STAFF: frozenset(
         _GRID | {Capability.EDIT_REGISTRY, Capability.UNMASK_PERSONAL, Capability.IMPORT_EXPORT,
-                 Capability.MANAGE_GRID}
+                 Capability.MANAGE_GRID, Capability.DISPATCH_REQUEST}
     ),
     Role.COMMUNITY_ADMIN: frozenset(Capability),
     Role.STREET_OFFICER: frozenset({Capability.VIEW_DASHBOARD}),
+    Role.PROPERTY_DISPATCHER: frozenset(
+        {Capability.DISPATCH_REQUEST, Capability.MANAGE_PROPERTY, Capability.VIEW_DASHBOARD}
+    ),
+    Role.TEAM_MEMBER: frozenset({Capability.HANDLE_JOB}),
 }
 
 

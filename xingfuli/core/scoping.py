@@ -27,9 +27,13 @@ class ScopePaths:
     street: str | None = None
     grid: str | None = None
     household: str | None = None
+    team: str | None = None  # a property service team
     # Reference rows (grids, tags, the community itself) that every role in the
     # community may read, whatever its narrower scope.
     shared_in_community: bool = False
+    # Work orders: a property dispatcher reads and changes them community-wide (by the
+    # `community` path) without seeing the registry.
+    dispatch: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,17 +45,20 @@ class Scope:
     streets: frozenset[int] = field(default_factory=frozenset)
     grids: frozenset[int] = field(default_factory=frozenset)
     households: frozenset[int] = field(default_factory=frozenset)
+    teams: frozenset[int] = field(default_factory=frozenset)  # property service teams
+    # Communities where the actor dispatches work orders: models opt in with `dispatch`.
+    dispatch: frozenset[int] = field(default_factory=frozenset)
     member_of: frozenset[int] = field(default_factory=frozenset)  # any role in these
 
     @property
     def is_empty(self) -> bool:
         return not (self.everything or self.communities or self.streets or self.grids
-                    or self.households)
+                    or self.households or self.teams or self.dispatch)
 
 
 def scope_of(actor: User | Any) -> Scope:
     """The actor's scope, computed once per user object (one query)."""
-    from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, Role
+    from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, TEAM_ROLES, Role
     from xingfuli.core.permissions import roles_of
 
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -66,6 +73,8 @@ def scope_of(actor: User | Any) -> Scope:
         streets: set[int] = set()
         grids: set[int] = set()
         households: set[int] = set()
+        teams: set[int] = set()
+        dispatch: set[int] = set()
         member_of: set[int] = set()
         for assignment in roles_of(actor):  # the same cached rows the capabilities use
             role, community_id = assignment.role, assignment.community_id
@@ -80,9 +89,14 @@ def scope_of(actor: User | Any) -> Scope:
                 grids.add(scope_id)
             elif role == Role.RESIDENT and scope_id is not None:
                 households.add(scope_id)
+            elif role in TEAM_ROLES and scope_id is not None:
+                teams.add(scope_id)
+            elif role == Role.PROPERTY_DISPATCHER and community_id is not None:
+                dispatch.add(community_id)
         scope = Scope(
             communities=frozenset(communities), streets=frozenset(streets),
             grids=frozenset(grids), households=frozenset(households),
+            teams=frozenset(teams), dispatch=frozenset(dispatch),
             member_of=frozenset(member_of),
         )
     setattr(actor, "_xfl_scope", scope)  # noqa: B010 - a per-request cache on the user
@@ -119,6 +133,9 @@ def scope_filter(model: type[Model], scope: Scope, *, write: bool = False) -> Q 
         add(street_path, scope.streets)
     add(paths.grid, scope.grids)
     add(paths.household, scope.households)
+    add(paths.team, scope.teams)
+    if paths.dispatch:
+        add(paths.community, scope.dispatch)
     if paths.shared_in_community and not write:
         add(paths.community, scope.member_of)
     return q

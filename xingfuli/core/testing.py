@@ -8,6 +8,9 @@
     world.adam    community admin
     world.sam     street officer (read-only over the street)
     world.oscar   community staff of the OTHER community (an outsider here)
+    world.tom     member of the 水电维修 team (world.repair_team) of the service center
+    world.tina    member of the 清扫保洁 team (world.cleaning_team)
+    world.dora    property center dispatcher (work orders of the community, no registry)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from xingfuli.core.models import Community, District, Role, RoleAssignment, Street, User
 from xingfuli.grid.models import Grid, GridBuilding
+from xingfuli.property.models import ServiceCenter, ServiceTeam, TeamMember
 from xingfuli.registry.models import Building, Dwelling, Household, Resident, Tag, Unit
 from xingfuli.registry.personal import id_check_char, name_pinyin, set_id_number, set_mobile
 
@@ -125,6 +129,12 @@ class World:
     adam: User
     sam: User
     oscar: User
+    center: ServiceCenter
+    repair_team: ServiceTeam
+    cleaning_team: ServiceTeam
+    tom: User
+    tina: User
+    dora: User
     residents: dict[str, Resident] = field(default_factory=dict)
 
 
@@ -177,9 +187,23 @@ def build_world() -> World:
     adam = grant(make_user("安管理"), Role.COMMUNITY_ADMIN, community=community)
     sam = grant(make_user("孙街道"), Role.STREET_OFFICER, street=street)
     oscar = grant(make_user("欧外人"), Role.COMMUNITY_STAFF, community=other)
+    center = ServiceCenter.objects.create(community=community, name="万泉街社区物业服务中心")
+    center.buildings.set([b1, b2])
+    repair_team = ServiceTeam.objects.create(center=center, name="水电维修队", code="repair")
+    cleaning_team = ServiceTeam.objects.create(
+        center=center, name="清扫保洁队", code="cleaning",
+        dispatch_mode=ServiceTeam.DispatchMode.POOL,
+    )
+    tom = grant(make_user("唐师傅"), Role.TEAM_MEMBER, community=community, scope_id=repair_team.pk)
+    tina = grant(make_user("田保洁"), Role.TEAM_MEMBER, community=community,
+                 scope_id=cleaning_team.pk)
+    TeamMember.objects.create(team=repair_team, user=tom, role=TeamMember.Role.LEADER)
+    TeamMember.objects.create(team=cleaning_team, user=tina)
+    dora = grant(make_user("窦调度"), Role.PROPERTY_DISPATCHER, community=community)
     return World(
         district=district, street=street, community=community, other=other, grid1=grid1,
         grid2=grid2, other_grid=other_grid, b1=b1, b2=b2, b_other=b_other, h1=h1, h2=h2,
         h_other=h_other, alice=alice, gina=gina, greg=greg, lee=lee, carol=carol, adam=adam,
-        sam=sam, oscar=oscar, residents=residents,
+        sam=sam, oscar=oscar, center=center, repair_team=repair_team,
+        cleaning_team=cleaning_team, tom=tom, tina=tina, dora=dora, residents=residents,
     )

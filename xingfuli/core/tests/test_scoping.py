@@ -52,3 +52,19 @@ def test_scope_costs_one_query_per_user(world, django_assert_num_queries):
         list(scoped(Resident.objects.all(), world.gina))
     with django_assert_num_queries(1):  # roles are cached on the user object
         list(scoped(Resident.objects.all(), world.gina))
+
+
+def test_team_member_scope_is_their_team(world):
+    from xingfuli.property.models import ServiceTeam, TeamMember
+
+    # A team's own rows by the `team` path; other teams only as shared reference rows.
+    assert list(scoped(TeamMember.objects.all(), world.tom, write=True)) == list(
+        TeamMember.objects.filter(team=world.repair_team))
+    assert set(scoped(ServiceTeam.objects.all(), world.tom)) == {world.repair_team,
+                                                                 world.cleaning_team}
+    assert not scoped(Resident.objects.all(), world.tom).exists()
+
+
+def test_dispatcher_sees_no_registry(world):
+    assert not scoped(Resident.objects.all(), world.dora).exists()
+    assert not scoped(Household.objects.all(), world.dora).exists()
