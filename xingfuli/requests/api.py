@@ -1,0 +1,7 @@
+"""The requests module's JSON endpoints under /api/v1/requests."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["requests"])
