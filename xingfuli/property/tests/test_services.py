@@ -1,5 +1,6 @@
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -38,7 +39,8 @@ def test_oscar_cannot_see_wanquan_center(world):
 
 
 def test_staff_read_but_only_admin_and_dispatcher_change(world):
-    assert selectors.access_center(actor=world.carol, center_id=world.center.pk).building_count == 2
+    seen: Any = selectors.access_center(actor=world.carol, center_id=world.center.pk)
+    assert seen.building_count == 2
     with pytest.raises(Forbidden):
         services.center_update(actor=world.carol, center_id=world.center.pk, name="新名")
     with pytest.raises(Forbidden):
@@ -77,7 +79,7 @@ def test_team_create_and_update_validate_fields(world):
     team = services.team_create(actor=world.dora, center_id=world.center.pk, name="绿化养护队",
                                 code="Greenery", phone="023-1", dispatch_mode="pool")
     assert team.code == "greenery" and team.dispatch_mode == ServiceTeam.DispatchMode.POOL
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"name": "", "code": "a"}, "name"),
         ({"name": "队", "code": "repair"}, "code"),  # taken
         ({"name": "队", "code": "有中文"}, "code"),
@@ -147,7 +149,8 @@ def test_fund_over_allocation_is_refused(world):
                                 budget="20001")
     services.project_cancel(actor=world.dora, project_id=second.pk)
     services.project_create(actor=world.dora, fund_id=fund.pk, name="三期", budget="20000")
-    assert selectors.funds_for(actor=world.carol).get().allocated == Decimal("50000.00")
+    fund_seen: Any = selectors.funds_for(actor=world.carol).get()
+    assert fund_seen.allocated == Decimal("50000.00")
 
 
 def test_gina_and_carol_cannot_manage_projects(world):
@@ -188,8 +191,8 @@ def test_spending_never_over_budget_without_approval(world):
     with pytest.raises(DomainError):
         services.spending_record(actor=world.dora, project_id=project.pk, amount="2000",
                                  spent_on=TODAY(), payee="渝州装饰公司")
-    project = selectors.access_project(actor=world.carol, project_id=project.pk)
-    assert project.spent == Decimal("10000.01") and project.ceiling == Decimal("12000.00")
+    seen: Any = selectors.access_project(actor=world.carol, project_id=project.pk)
+    assert seen.spent == Decimal("10000.01") and seen.ceiling == Decimal("12000.00")
 
 
 def test_approval_cannot_pass_the_fund(world):
@@ -240,7 +243,8 @@ def test_project_lifecycle_items_and_progress(world):
     services.item_progress_set(actor=world.dora, item_id=lighting.pk, progress=50)
     painting.refresh_from_db()
     assert painting.done_on == timezone.localdate()
-    assert selectors.access_project(actor=world.adam, project_id=project.pk).progress == 75.0
+    seen: Any = selectors.access_project(actor=world.adam, project_id=project.pk)
+    assert seen.progress == 75.0
     with pytest.raises(DomainError) as exc:
         services.project_accept(actor=world.adam, project_id=project.pk)
     assert exc.value.field == "status"
