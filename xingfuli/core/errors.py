@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     INVALID_MOBILE = "invalid_mobile"
     NOT_PARTY_MEMBER = "not_party_member"
     IMPORT_FAILED = "import_failed"
+    INVALID_TRANSITION = "invalid_transition"  # an action not allowed in the current state
 
 
 class DomainError(Exception):

@@ -1,0 +1,270 @@
+"""Reads of the requests module, always through the actor's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from xingfuli.core.errors import NotFound
+from xingfuli.core.models import User
+from xingfuli.core.scoping import scoped
+from xingfuli.requests.models import (
+    OPEN_STATUSES,
+    RESOLVED_STATUSES,
+    WITHDRAWN_STATUSES,
+    Category,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+)
+
+_RELATED = ("category", "team", "assignee", "grid", "building", "community")
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    status: Iterable[str] = ()
+    level: str = ""
+    category_id: int | None = None
+    grid_id: int | None = None
+    team_id: int | None = None
+    overdue: bool = False
+    open_only: bool = False
+
+
+def requests_for_inbox(*, actor: User, filters: InboxFilter | None = None,
+                       now: dt.datetime | None = None) -> QuerySet[Request]:
+    """The requests the actor may see, newest first, with what a list shows (no N+1)."""
+    f = filters or InboxFilter()
+    qs = scoped(Request.objects.all(), actor).select_related(*_RELATED)
+    statuses = list(f.status)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if f.open_only:
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.category_id is not None:
+        # A category and everything under it (two levels deep is all the tree uses).
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id)
+                       | Q(category__parent__parent_id=f.category_id))
+    if f.grid_id is not None:
+        qs = qs.filter(grid_id=f.grid_id)
+    if f.team_id is not None:
+        qs = qs.filter(team_id=f.team_id)
+    if f.overdue:
+        qs = qs.filter(overdue_q(now or timezone.now()))
+    return qs.order_by("-submitted_at", "-id")
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Open and past a due time not met, or marked late."""
+    return Q(status__in=OPEN_STATUSES) & (
+        Q(response_breached=True) | Q(resolution_breached=True)
+        | Q(responded_at__isnull=True, due_response_at__lt=now)
+        | Q(due_resolution_at__lt=now)
+    )
+
+
+def access_request(*, actor: User, request_id: int) -> Request:
+    req = (
+        scoped(Request.objects.all(), actor)
+        .select_related(*_RELATED, "sla_policy", "dwelling__unit", "recorded_by", "duplicate_of")
+        .filter(pk=request_id)
+        .first()
+    )
+    if req is None:
+        raise NotFound()
+    return req
+
+
+def request_timeline(*, actor: User, request_id: int) -> list[RequestEvent]:
+    """The events of a request the actor may see, oldest first, with actors and photos."""
+    req = access_request(actor=actor, request_id=request_id)
+    return list(
+        RequestEvent.objects.filter(request=req)
+        .select_related("actor")
+        .prefetch_related(Prefetch("photos", queryset=RequestPhoto.objects.order_by("pk")))
+        .order_by("at", "id")
+    )
+
+
+def team_open_work(*, actor: User, team_id: int) -> QuerySet[Request]:
+    """A team's board: its open jobs, oldest due first."""
+    return (
+        scoped(Request.objects.all(), actor)
+        .filter(team_id=team_id, status__in=OPEN_STATUSES)
+        .select_related(*_RELATED)
+        .order_by(F("due_resolution_at").asc(nulls_last=True), "submitted_at")
+    )
+
+
+def my_jobs(*, actor: User) -> QuerySet[Request]:
+    """The open jobs assigned to the actor, and their teams' pools (no assignee)."""
+    from xingfuli.core.scoping import scope_of
+
+    teams = scope_of(actor).teams
+    return (
+        scoped(Request.objects.all(), actor)
+        .filter(Q(assignee=actor) | Q(team_id__in=teams, assignee__isnull=True),
+                status__in=OPEN_STATUSES)
+        .select_related(*_RELATED)
+        .order_by(F("due_resolution_at").asc(nulls_last=True), "submitted_at")
+    )
+
+
+def similar_open_requests(
+    *, actor: User, category_id: int, building_id: int | None = None,
+    floor: int | None = None, place: str = "", exclude_id: int | None = None, limit: int = 5,
+) -> list[Request]:
+    """Open requests of the same category at the same place: possible duplicates."""
+    place = (place or "").strip()
+    if building_id is None and not place:
+        return []
+    where = Q()
+    if building_id is not None:
+        where = Q(building_id=building_id)
+        if floor is not None:
+            where &= Q(floor=floor) | Q(floor__isnull=True)
+    else:
+        where = Q(place__iexact=place)
+    qs = scoped(Request.objects.all(), actor).filter(
+        where, category_id=category_id, status__in=OPEN_STATUSES
+    )
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.select_related("category").order_by("-submitted_at")[:limit])
+
+
+def categories_for(*, actor: User) -> list[Category]:
+    return list(
+        scoped(Category.objects.filter(active=True), actor)
+        .select_related("parent", "default_team", "sla_policy")
+        .order_by("community_id", "sort_order", "code")
+    )
+
+
+# --- KPIs ------------------------------------------------------------------------------------
+
+GroupBy = Literal["community", "grid", "team", "category"]
+_GROUP_FIELDS: dict[str, tuple[str, str]] = {
+    "community": ("community_id", "community__name"),
+    "grid": ("grid_id", "grid__name"),
+    "team": ("team_id", "team__name"),
+    "category": ("category_id", "category__name"),
+}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: int | None
+    name: str
+    dispatched: int  # taken up: submitted in the period, not rejected/duplicate/cancelled
+    responded_in_time: int
+    resolved: int
+    resolved_in_time: int
+    followed_up: int
+    satisfied: int  # satisfied + basically satisfied
+    median_seconds_to_resolve: float | None
+
+    @staticmethod
+    def _rate(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    @property
+    def response_rate(self) -> float | None:  # 响应率
+        return self._rate(self.responded_in_time, self.dispatched)
+
+    @property
+    def resolution_rate(self) -> float | None:  # 解决率
+        return self._rate(self.resolved, self.dispatched)
+
+    @property
+    def satisfaction_rate(self) -> float | None:  # 满意率
+        return self._rate(self.satisfied, self.followed_up)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.resolved_in_time, self.resolved)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "name": self.name, "dispatched": self.dispatched,
+            "responded_in_time": self.responded_in_time, "resolved": self.resolved,
+            "resolved_in_time": self.resolved_in_time, "followed_up": self.followed_up,
+            "satisfied": self.satisfied,
+            "median_seconds_to_resolve": self.median_seconds_to_resolve,
+            "response_rate": self.response_rate, "resolution_rate": self.resolution_rate,
+            "satisfaction_rate": self.satisfaction_rate, "on_time_rate": self.on_time_rate,
+        }
+
+
+def _kpi_base(actor: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Request]:
+    return scoped(Request.objects.all(), actor).filter(
+        submitted_at__gte=start, submitted_at__lt=end
+    ).exclude(status__in=WITHDRAWN_STATUSES)
+
+
+def requests_kpis(
+    *, actor: User, start: dt.datetime, end: dt.datetime, group_by: GroupBy | None = None,
+    community_id: int | None = None,
+) -> list[Kpi]:
+    """响应率, 解决率, 满意率, on-time rate and median time to resolve of the requests submitted
+    in [start, end), overall or per community/grid/team/category: two aggregate queries."""
+    base = _kpi_base(actor, start, end)
+    if community_id is not None:
+        base = base.filter(community_id=community_id)
+    resolved = Q(status__in=RESOLVED_STATUSES)
+    counts = {
+        "dispatched": Count("id"),
+        "responded_in_time": Count("id", filter=Q(responded_at__isnull=False,
+                                                  response_breached=False)),
+        "resolved": Count("id", filter=resolved),
+        "resolved_in_time": Count("id", filter=resolved & Q(resolution_breached=False)),
+        "followed_up": Count("id", filter=~Q(satisfaction="")),
+        "satisfied": Count("id", filter=Q(satisfaction__in=["satisfied", "basic"])),
+    }
+    if group_by is None:
+        totals = base.aggregate(**counts)
+        medians = _medians(base, None)
+        return [Kpi(key=None, name="", median_seconds_to_resolve=medians.get(None), **totals)]
+    key_field, name_field = _GROUP_FIELDS[group_by]
+    rows = base.values(key_field, name_field).annotate(**counts).order_by(name_field)
+    medians = _medians(base, key_field)
+    out = []
+    for row in rows:  # one per group
+        key = row.pop(key_field)
+        name = row.pop(name_field) or ""
+        out.append(Kpi(key=key, name=str(name), median_seconds_to_resolve=medians.get(key),
+                       **row))
+    return out
+
+
+def _medians(base: QuerySet[Request], key_field: str | None) -> dict[int | None, float]:
+    """The median resolution time per group, by a window query (the one or two middle rows
+    of each group), on SQLite and PostgreSQL alike."""
+    partition = [F(key_field)] if key_field else []
+    ranked = base.filter(status__in=RESOLVED_STATUSES, resolution_seconds__isnull=False).annotate(
+        rn=Window(RowNumber(), partition_by=partition or None,
+                  order_by=[F("resolution_seconds").asc(), F("id").asc()]),
+        n=Window(Count("id"), partition_by=partition or None),
+    ).filter(Q(rn=(F("n") + 1) / 2) | Q(rn=F("n") / 2 + 1))
+    middles: dict[int | None, list[int]] = {}
+    fields = [key_field, "resolution_seconds"] if key_field else ["resolution_seconds"]
+    for values in ranked.values_list(*fields):
+        key = values[0] if key_field else None
+        middles.setdefault(key, []).append(values[-1])
+    return {k: sum(v) / len(v) for k, v in middles.items()}
+
+
+def matters_resolved(*, community_id: int, year: int) -> int:
+    """Matters resolved this year (民生实事): requests closed in the year."""
+    return Request.objects.filter(
+        community_id=community_id, status=Request.Status.CLOSED, closed_at__year=year
+    ).count()
