@@ -1,7 +1,201 @@
-"""The requests module's JSON endpoints under /api/v1/requests."""
+"""The requests module's JSON endpoints under /api/v1/requests: parse, call a service or a
+selector, shape the answer."""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+from ninja.params import HeaderEx, P
+
+from xingfuli.core.errors import DomainError, ErrorCode
+from xingfuli.core.models import User
+from xingfuli.requests import selectors, services
+from xingfuli.requests.models import Request, RequestEvent
+from xingfuli.requests.schemas import (
+    ActionIn,
+    KpiOut,
+    RequestDetailOut,
+    RequestIn,
+    RequestPage,
+    SubmittedOut,
+)
+from xingfuli.requests.services import Action
 
 router = Router(tags=["requests"])
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - the API requires auth
+    return user
+
+
+def _out(req: Request) -> dict[str, Any]:
+    return {
+        "id": req.pk, "number": req.number, "community_id": req.community_id,
+        "type": req.type, "category_id": req.category_id, "category": req.category.name,
+        "channel": req.channel, "title": req.title, "description": req.description,
+        "building": req.building.number if req.building_id and req.building else None,
+        "floor": req.floor, "place": req.place, "grid_id": req.grid_id,
+        "reporter_name": req.reporter_name, "reporter_mobile": req.reporter_mobile_masked,
+        "level": req.level, "status": req.status, "team_id": req.team_id,
+        "team": req.team.name if req.team_id and req.team else None,
+        "assignee_id": req.assignee_id,
+        "assignee": req.assignee.name if req.assignee_id and req.assignee else None,
+        "submitted_at": req.submitted_at, "due_response_at": req.due_response_at,
+        "due_resolution_at": req.due_resolution_at, "responded_at": req.responded_at,
+        "resolved_at": req.resolved_at, "closed_at": req.closed_at,
+        "paused": req.paused_at is not None, "response_breached": req.response_breached,
+        "resolution_breached": req.resolution_breached, "satisfaction": req.satisfaction,
+        "version": req.version,
+    }
+
+
+def _event_out(event: RequestEvent) -> dict[str, Any]:
+    return {
+        "at": event.at, "actor": event.actor.name if event.actor else None, "kind": event.kind,
+        "from_status": event.from_status, "to_status": event.to_status,
+        "from_level": event.from_level, "to_level": event.to_level, "note": event.note,
+        "data": event.data,
+        "photos": [{"kind": p.kind, "url": p.image.url} for p in event.photos.all()],
+    }
+
+
+@router.post("", response={201: SubmittedOut},
+             summary="Record a request (a retry with the same idempotency key returns the "
+                     "first request); `similar` lists open requests at the same place")
+def request_create(
+    request: HttpRequest,
+    payload: RequestIn,
+    idempotency_key_header: HeaderEx[str, P(alias="Idempotency-Key")] = "",
+) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    fields = payload.dict()
+    fields["idempotency_key"] = payload.idempotency_key or idempotency_key_header
+    req = services.request_submit(actor=actor, **fields)
+    req = selectors.access_request(actor=actor, request_id=req.pk)
+    similar = selectors.similar_open_requests(
+        actor=actor, category_id=req.category_id, building_id=req.building_id, floor=req.floor,
+        place=req.place, exclude_id=req.pk,
+    )
+    body = _out(req) | {"similar": [
+        {"id": s.pk, "number": s.number, "title": s.title, "status": s.status} for s in similar
+    ]}
+    return Status(201, body)
+
+
+@router.get("", response=RequestPage, summary="The inbox: requests the caller may see")
+def request_list(
+    request: HttpRequest,
+    status: Query[list[str] | None] = None,
+    level: str = "",
+    category_id: int | None = None,
+    grid_id: int | None = None,
+    team_id: int | None = None,
+    overdue: bool = False,
+    open: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    qs = selectors.requests_for_inbox(
+        actor=_actor(request),
+        filters=selectors.InboxFilter(
+            status=status or (), level=level, category_id=category_id, grid_id=grid_id,
+            team_id=team_id, overdue=overdue, open_only=open,
+        ),
+    )
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    return {"count": qs.count(), "items": [_out(r) for r in qs[offset : offset + limit]]}
+
+
+@router.get("/my-jobs", response=RequestPage,
+            summary="A team member's open jobs and their teams' pools")
+def my_jobs(request: HttpRequest) -> dict[str, Any]:
+    items = [_out(r) for r in selectors.my_jobs(actor=_actor(request))[:200]]
+    return {"count": len(items), "items": items}
+
+
+@router.get("/kpis", response=list[KpiOut],
+            summary="响应率, 解决率, 满意率, on-time rate and median time to resolve of the "
+                    "requests submitted in [start, end]")
+def kpis(
+    request: HttpRequest,
+    start: dt.date,
+    end: dt.date,
+    group_by: Literal["community", "grid", "team", "category"] | None = None,
+) -> list[dict[str, Any]]:
+    if end < start:
+        raise DomainError(ErrorCode.INVALID, _("The end comes before the start."), field="end")
+    tz = timezone.get_current_timezone()
+    rows = selectors.requests_kpis(
+        actor=_actor(request), start=dt.datetime.combine(start, dt.time.min, tz),
+        end=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tz), group_by=group_by,
+    )
+    return [k.as_dict() for k in rows]
+
+
+@router.get("/{request_id}", response=RequestDetailOut,
+            summary="One request with its timeline and the actions open to the caller")
+def request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    actor = _actor(request)
+    req = selectors.access_request(actor=actor, request_id=request_id)
+    timeline = selectors.request_timeline(actor=actor, request_id=request_id)
+    return _out(req) | {
+        "actions": [str(a) for a in services.allowed_actions(actor=actor, req=req)],
+        "timeline": [_event_out(e) for e in timeline],
+    }
+
+
+@router.post("/{request_id}/actions/{action}", response=RequestDetailOut,
+             summary="Take an action: accept, dispatch, take, on_site, resolve, follow_up, "
+                     "close, reject, mark_duplicate, cancel, escalate, deescalate, pause, resume")
+def request_action(
+    request: HttpRequest, request_id: int, action: str, payload: ActionIn
+) -> dict[str, Any]:
+    actor = _actor(request)
+    if action not in Action.__members__.values():
+        raise DomainError(ErrorCode.INVALID, _("There is no such action."), field="action")
+    common: dict[str, Any] = {"actor": actor, "request_id": request_id, "version": payload.version}
+    match Action(action):
+        case Action.ACCEPT:
+            services.request_accept(note=payload.note, **common)
+        case Action.DISPATCH:
+            services.request_dispatch(team_id=payload.team_id, assignee_id=payload.assignee_id,
+                                      note=payload.note, **common)
+        case Action.TAKE:
+            services.request_take(**common)
+        case Action.ON_SITE:
+            services.request_on_site(note=payload.note, **common)
+        case Action.RESOLVE:
+            services.request_resolve(note=payload.note, **common)
+        case Action.FOLLOW_UP:
+            services.request_follow_up(satisfaction=payload.satisfaction,
+                                       comment=payload.comment, **common)
+        case Action.CLOSE:
+            services.request_close(note=payload.note, **common)
+        case Action.REJECT:
+            services.request_reject(reason=payload.reason, **common)
+        case Action.MARK_DUPLICATE:
+            if payload.original_id is None:
+                raise DomainError(ErrorCode.INVALID, _("Choose the original request."),
+                                  field="original_id")
+            services.request_mark_duplicate(original_id=payload.original_id,
+                                            note=payload.note, **common)
+        case Action.CANCEL:
+            services.request_cancel(reason=payload.reason, **common)
+        case Action.ESCALATE:
+            services.request_escalate(to_level=payload.to_level, reason=payload.reason, **common)
+        case Action.DEESCALATE:
+            services.request_deescalate(to_level=payload.to_level, reason=payload.reason,
+                                        **common)
+        case Action.PAUSE:
+            services.request_pause(reason=payload.reason, **common)
+        case Action.RESUME:
+            services.request_resume(note=payload.note, **common)
+    return request_detail(request, request_id)

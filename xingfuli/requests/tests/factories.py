@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from xingfuli.core.testing import World
 from xingfuli.requests import services
@@ -48,7 +49,7 @@ def make_categories(world: World) -> Cats:
 
 def light_out(world: World, cats: Cats, *, actor=None, key: str = "", **extra) -> Request:
     """The story: alice phones gina, "3 楼的灯又不亮了"."""
-    fields = {
+    fields: dict[str, Any] = {
         "category_id": cats.lighting.pk, "title": "3 楼的灯又不亮了",
         "channel": Request.Channel.PHONE_TO_GRID, "building_id": world.b1.pk, "floor": 3,
         "reporter_resident_id": world.residents["alice_r"].pk, "idempotency_key": key,
