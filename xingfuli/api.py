@@ -13,6 +13,7 @@ from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.dashboard.api import router as dashboard_router
 from xingfuli.grid.api import router as grid_router
 from xingfuli.registry.api import router as registry_router
+from xingfuli.property.api import router as property_router
 from xingfuli.requests.api import router as requests_router
 
 api = NinjaAPI(
@@ -75,3 +76,4 @@ api.add_router("/registry", registry_router)
 api.add_router("/grid", grid_router)
 api.add_router("/dashboard", dashboard_router)
 api.add_router("/requests", requests_router)
+api.add_router("/property", property_router)

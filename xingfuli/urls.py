@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("xingfuli.core.urls")),
     path("registry/", include("xingfuli.registry.urls")),
     path("grid/", include("xingfuli.grid.urls")),
+    path("property/", include("xingfuli.property.urls")),
+    path("requests/", include("xingfuli.requests.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
