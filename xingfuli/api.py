@@ -12,8 +12,8 @@ from xingfuli.core.api_auth import AUTH
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.dashboard.api import router as dashboard_router
 from xingfuli.grid.api import router as grid_router
-from xingfuli.registry.api import router as registry_router
 from xingfuli.property.api import router as property_router
+from xingfuli.registry.api import router as registry_router
 from xingfuli.requests.api import router as requests_router
 
 api = NinjaAPI(
