@@ -205,10 +205,10 @@ class Kpi:
         }
 
 
-def _kpi_base(actor: User, start: dt.datetime, end: dt.datetime) -> QuerySet[Request]:
-    return scoped(Request.objects.all(), actor).filter(
-        submitted_at__gte=start, submitted_at__lt=end
-    ).exclude(status__in=WITHDRAWN_STATUSES)
+def _in_period(qs: QuerySet[Request], start: dt.datetime, end: dt.datetime) -> QuerySet[Request]:
+    return qs.filter(submitted_at__gte=start, submitted_at__lt=end).exclude(
+        status__in=WITHDRAWN_STATUSES
+    )
 
 
 def requests_kpis(
@@ -216,10 +216,21 @@ def requests_kpis(
     community_id: int | None = None,
 ) -> list[Kpi]:
     """响应率, 解决率, 满意率, on-time rate and median time to resolve of the requests submitted
-    in [start, end), overall or per community/grid/team/category: two aggregate queries."""
-    base = _kpi_base(actor, start, end)
+    in [start, end) that the actor may see, overall or per community/grid/team/category."""
+    base = _in_period(scoped(Request.objects.all(), actor), start, end)
     if community_id is not None:
         base = base.filter(community_id=community_id)
+    return _kpis(base, group_by)
+
+
+def community_kpi(*, community_id: int, start: dt.datetime, end: dt.datetime) -> Kpi:
+    """The community's rates over a period, for the public summary: counts only, no rows."""
+    base = _in_period(Request.objects.filter(community_id=community_id), start, end)
+    return _kpis(base, None)[0]
+
+
+def _kpis(base: QuerySet[Request], group_by: GroupBy | None) -> list[Kpi]:
+    """Two aggregate queries: the counts (grouped or not) and the medians."""
     resolved = Q(status__in=RESOLVED_STATUSES)
     counts = {
         "dispatched": Count("id"),
@@ -263,8 +274,11 @@ def _medians(base: QuerySet[Request], key_field: str | None) -> dict[int | None,
     return {k: sum(v) / len(v) for k, v in middles.items()}
 
 
+def closed_in_year(year: int) -> Q:
+    """Matters resolved in a year (民生实事办结): requests closed in it."""
+    return Q(status=Request.Status.CLOSED, closed_at__year=year)
+
+
 def matters_resolved(*, community_id: int, year: int) -> int:
     """Matters resolved this year (民生实事): requests closed in the year."""
-    return Request.objects.filter(
-        community_id=community_id, status=Request.Status.CLOSED, closed_at__year=year
-    ).count()
+    return Request.objects.filter(closed_in_year(year), community_id=community_id).count()
