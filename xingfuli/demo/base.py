@@ -46,6 +46,8 @@ GRID2_FULL_MOBILE = "13800000022"
 STREET_OFFICER_MOBILE = "13800000031"
 RESIDENT_MOBILES = ("13800000041", "13800000042", "13800000043", "13800000044", "13800000045")
 OTHER_STAFF_MOBILE = "13800000051"
+DISPATCHER_MOBILE = "13800000061"  # the property service center (xingfuli/property/demo.py)
+REPAIR_MEMBER_MOBILE = "13800000062"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin(RESIDENT_MOBILES[0], Role.RESIDENT,
               format_lazy("{} · {}", _WQ, _("a household in grid 1"))),
     DemoLogin(OTHER_STAFF_MOBILE, Role.COMMUNITY_STAFF, "桂花湾社区"),
+    DemoLogin(DISPATCHER_MOBILE, Role.PROPERTY_DISPATCHER, _WQ),
+    DemoLogin(REPAIR_MEMBER_MOBILE, Role.TEAM_MEMBER, format_lazy("{} · {}", _WQ, "水电维修队")),
 )
 
 

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 
 from xingfuli.core.calendar import calendar_fill_from_package
 from xingfuli.core.errors import DomainError, ErrorCode
-from xingfuli.core.models import AuditEntry, Community, District, Role, RoleAssignment, Street, User
+from xingfuli.core.models import (
+    TEAM_ROLES,
+    AuditEntry,
+    Community,
+    District,
+    Role,
+    RoleAssignment,
+    Street,
+    User,
+)
 from xingfuli.core.testing import ensure_tags
 from xingfuli.demo import gridwork, households, places, staff  # noqa: F401 - register the parts
 from xingfuli.demo.base import (
@@ -169,8 +178,22 @@ def fingerprint() -> str:
     roles = RoleAssignment.objects.filter(
         Q(community__slug__in=DEMO_SLUGS) | Q(street__communities__slug=WANQUAN)
     ).values_list("user__mobile", "user__name", "user__is_party_member", "role", c, "scope_id")
-    feed((*row[:5], household_codes.get(row[5]) if row[3] == Role.RESIDENT
-          else grid_codes.get(row[5])) for row in roles)
+    from xingfuli.property.models import ServiceTeam
+
+    team_codes = dict(ServiceTeam.objects.filter(center__community__slug__in=DEMO_SLUGS)
+                      .values_list("pk", "code"))
+
+    def scope_label(role: str, scope_id: int | None) -> str | None:
+        # Row ids differ between builds: name the scope by its code instead.
+        if scope_id is None:
+            return None
+        if role == Role.RESIDENT:
+            return household_codes.get(scope_id)
+        if role in TEAM_ROLES:
+            return team_codes.get(scope_id)
+        return grid_codes.get(scope_id)
+
+    feed((*row[:5], scope_label(row[3], row[5])) for row in roles)
     feed([(Visit.objects.filter(dwelling__unit__building__community__slug__in=DEMO_SLUGS)
            .count(),
            Opinion.objects.filter(visit__dwelling__unit__building__community__slug__in=DEMO_SLUGS)

@@ -22,8 +22,9 @@ from xingfuli.grid.models import Opinion, Visit
 from xingfuli.registry.models import Dwelling, Household, Resident
 
 URL = "/api/v1/dashboard/summary"
-# The community (with its street and district) + 3 registry + 5 grid + 3 requests queries.
-SUMMARY_QUERIES = 12
+# The community (with its street and district) + 3 registry + 5 grid + 3 requests
+# + 2 property queries.
+SUMMARY_QUERIES = 14
 
 
 def visit(world, household, *, days_ago=1, nobody_home=False, visitor=None):

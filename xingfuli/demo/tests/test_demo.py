@@ -148,6 +148,19 @@ def assert_demo_reproduces_the_article_and_the_summary_counts_it():
                     .values_list("note", flat=True))
         assert notes == {holiday.name}
 
+    # --- 一中心: 6 service teams, 25 of the 35 buildings renovated -----------------------
+    from xingfuli.property.models import RenovationProject, ServiceTeam
+
+    assert ServiceTeam.objects.filter(center__community=wanquan).count() == 6
+    assert summary["service_teams"] == 6
+    renovated = Building.objects.filter(
+        renovation_projects__status=RenovationProject.Status.ACCEPTED,
+        renovation_projects__community=wanquan,
+    ).distinct().count()
+    assert renovated == summary["renovated_buildings"] == 25
+    assert {"清扫保洁队", "水电维修队"} <= set(
+        ServiceTeam.objects.filter(center__community=wanquan).values_list("name", flat=True))
+
     # --- the small second community --------------------------------------------------------
     other = community_summary(Community.objects.get(slug="guihuawan"))
     assert (other["grids"], other["buildings"]) == (1, 2)
