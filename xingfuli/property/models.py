@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -96,7 +97,7 @@ class TeamMember(models.Model):
     )
     role = models.CharField(_("role in the team"), max_length=10, choices=Role.choices,
                             default=Role.MEMBER)
-    on_duty = models.BooleanField(_("on duty"), default=True)
+    on_duty = models.BooleanField(pgettext_lazy("service team", "on duty"), default=True)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     # Round-robin dispatch hands the next job to the member on duty served longest ago.
     last_assigned_at = models.DateTimeField(_("last given a job"), null=True, blank=True)
@@ -148,7 +149,7 @@ class RenovationProject(models.Model):
     class Status(models.TextChoices):
         PLANNED = "planned", _("planned")
         IN_PROGRESS = "in_progress", _("in progress")
-        ACCEPTED = "accepted", _("accepted")
+        ACCEPTED = "accepted", pgettext_lazy("renovation project status", "accepted")
         CANCELLED = "cancelled", _("cancelled")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(community="community", dispatch=True)
