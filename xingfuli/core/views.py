@@ -50,6 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_manage_grid": has_capability(user, Capability.MANAGE_GRID),
             "can_dashboard": has_capability(user, Capability.VIEW_DASHBOARD),
             "can_audit": has_capability(user, Capability.VIEW_AUDIT),
+            "can_report": has_capability(user, Capability.REPORT_REQUEST),
+            "can_handle_requests": has_capability(user, Capability.HANDLE_REQUEST)
+            or has_capability(user, Capability.DISPATCH_REQUEST),
+            "can_jobs": has_capability(user, Capability.HANDLE_JOB),
         },
     )
 

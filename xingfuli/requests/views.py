@@ -1,0 +1,569 @@
+"""Pages of the requests module (民生诉求 / 工单): parse input, call selectors and services,
+render. Phone intake, the staff inbox, the request page with the viewer's actions, a team
+member's jobs, and the resident's "report a problem" and "my requests"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
+from xingfuli.core.models import User
+from xingfuli.core.permissions import Capability, has_capability, require
+from xingfuli.core.scoping import scope_of
+from xingfuli.grid import selectors as grid_selectors
+from xingfuli.property import selectors as property_selectors
+from xingfuli.registry import selectors as registry_selectors
+from xingfuli.requests import selectors, services
+from xingfuli.requests.forms import (
+    ActionForm,
+    InboxFilterForm,
+    IntakeForm,
+    ReportForm,
+    category_choices,
+)
+from xingfuli.requests.models import Level, Request, RequestEvent
+from xingfuli.requests.services import Action
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+PER_PAGE = 30
+S = Request.Status
+
+# The fields each action's small form shows (all of them parsed by ActionForm).
+ACTION_FIELDS: dict[Action, tuple[str, ...]] = {
+    Action.ACCEPT: ("note",),
+    Action.DISPATCH: ("team_id", "assignee_id", "note"),
+    Action.TAKE: (),
+    Action.ON_SITE: ("note",),
+    Action.RESOLVE: ("note", "before_photo", "after_photo"),
+    Action.FOLLOW_UP: ("satisfaction", "comment"),
+    Action.CLOSE: ("note",),
+    Action.REJECT: ("reason",),
+    Action.MARK_DUPLICATE: ("original_id", "note"),
+    Action.CANCEL: ("reason",),
+    Action.ESCALATE: ("to_level", "reason"),
+    Action.DEESCALATE: ("to_level", "reason"),
+    Action.PAUSE: ("reason",),
+    Action.RESUME: ("note",),
+}
+# Where to go after an action: the page the form was on.
+_NEXT = {"detail", "mine", "my_jobs"}
+
+
+def _actor(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    return user
+
+
+def page(view: V) -> V:
+    """Login required; what the actor may not see is a 404, what they may not do a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except Forbidden:
+            raise PermissionDenied from None
+
+    return cast(V, login_required(wrapper))
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _form_error(form: Any, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+def _is_staff_side(actor: User) -> bool:
+    scope = scope_of(actor)
+    return bool(scope.everything or scope.communities or scope.grids)
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+# --- words for a request --------------------------------------------------------------------
+
+
+def _duration_words(delta: dt.timedelta) -> str:
+    minutes = max(0, int(delta.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    return _("%(m)s min") % {"m": minutes}
+
+
+def _due_words(due: dt.datetime | None, done: dt.datetime | None, late: bool,
+               now: dt.datetime) -> str:
+    """One due time said in words: met, missed, or how long is left."""
+    if due is None:
+        return _("no target")
+    if done is not None:
+        if late or done > due:
+            return _("late: done %(late)s after the target") % {
+                "late": _duration_words(done - due)}
+        return _("met, %(early)s before the target") % {"early": _duration_words(due - done)}
+    if late or now > due:
+        return _("missed: %(late)s past the target") % {"late": _duration_words(now - due)}
+    return _("%(left)s left") % {"left": _duration_words(due - now)}
+
+
+def sla_words(req: Request, now: dt.datetime | None = None) -> dict[str, str]:
+    now = now or timezone.now()
+    return {
+        "response": _due_words(req.due_response_at, req.responded_at, req.response_breached,
+                               now),
+        "resolution": _due_words(req.due_resolution_at, req.resolved_at,
+                                 req.resolution_breached, now),
+    }
+
+
+def resident_status_words(req: Request) -> str:
+    """The status as a resident would say it."""
+    words = {
+        S.SUBMITTED: _("We have your request and will look at it soon."),
+        S.ACCEPTED: _("Your request is being looked at."),
+        S.DISPATCHED: _("Someone has been sent to fix it."),
+        S.ON_SITE: _("Someone is there now, working on it."),
+        S.RESOLVED: _("It has been fixed. Please tell us if you are satisfied."),
+        S.FOLLOWED_UP: _("Fixed, and you told us what you think. Thank you."),
+        S.CLOSED: _("Finished."),
+        S.REJECTED: _("It could not be taken up here; the note says why."),
+        S.DUPLICATE: _("Someone already reported this; it is handled with that request."),
+        S.CANCELLED: _("Cancelled."),
+    }
+    text = words.get(S(req.status), req.get_status_display())
+    if req.paused_at is not None:
+        text = _("Waiting for you: we could not reach you. ") + text
+    return str(text)
+
+
+def _event_row(event: RequestEvent) -> dict[str, Any]:
+    status = dict(Request.Status.choices)
+    level = dict(Level.choices)
+    return {
+        "event": event,
+        "from_status": status.get(event.from_status, "") if event.from_status != event.to_status
+        else "",
+        "to_status": status.get(event.to_status, ""),
+        "from_level": level.get(event.from_level, "") if event.from_level != event.to_level
+        else "",
+        "to_level": level.get(event.to_level, ""),
+        "photos": list(event.photos.all()),
+    }
+
+
+# --- 1. phone intake ------------------------------------------------------------------------
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def new(request: HttpRequest) -> HttpResponse:
+    """A grid worker records a call on a resident's behalf."""
+    actor = _actor(request)
+    require(actor, Capability.REPORT_REQUEST)
+    if not _is_staff_side(actor):
+        return redirect("requests:report")
+    part = request.GET.get("part") if _is_htmx(request) else None
+    if part == "residents":
+        q = request.GET.get("q", "").strip()[:50]
+        try:
+            found = registry_selectors.residents_search(actor, q, limit=8)
+        except Forbidden:
+            found = []
+        return render(request, "requests/new.html#residents", {"residents": found, "q": q})
+    if part == "similar":
+        return render(request, "requests/new.html#similar",
+                      {"similar": _similar(actor, request.GET)})
+    categories = selectors.categories_for(actor=actor)
+    try:
+        buildings = list(registry_selectors.buildings_for(actor))
+    except Forbidden:
+        buildings = []
+    form = IntakeForm(request.POST or None, categories=categories, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        resident_id = data["reporter_resident_id"]
+        dwelling_id = None
+        if resident_id is not None and data["building_id"] is None and not data["place"]:
+            # Nothing said about the place: the resident's own home.
+            try:
+                dwelling_id = registry_selectors.access_resident(
+                    actor, resident_id).household.dwelling_id
+            except (NotFound, Forbidden):
+                dwelling_id = None
+        try:
+            created = services.request_submit(
+                actor=actor, category_id=data["category_id"], title=data["title"],
+                description=data["description"], channel=data["channel"],
+                building_id=data["building_id"], floor=data["floor"], place=data["place"],
+                dwelling_id=dwelling_id, reporter_resident_id=resident_id,
+                reporter_name=data["reporter_name"], reporter_mobile=data["reporter_mobile"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Request %(number)s was recorded.")
+                             % {"number": created.number})
+            return redirect("requests:detail", request_id=created.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "requests/new.html", {
+        "form": form,
+        "similar": _similar(actor, request.POST) if form.is_bound else [],
+    }, status=status)
+
+
+def _similar(actor: User, params: Any) -> list[Request]:
+    category_id = _int(params.get("category_id"))
+    if category_id is None:
+        return []
+    return selectors.similar_open_requests(
+        actor=actor, category_id=category_id, building_id=_int(params.get("building_id")),
+        floor=_int(params.get("floor")), place=str(params.get("place", ""))[:200],
+    )
+
+
+# --- 2. the staff inbox ---------------------------------------------------------------------
+
+
+def _may_work(actor: User) -> bool:
+    return any(has_capability(actor, c) for c in (
+        Capability.HANDLE_REQUEST, Capability.DISPATCH_REQUEST, Capability.HANDLE_JOB))
+
+
+def saved_views(actor: User) -> list[tuple[str, str, str]]:
+    """A few fixed named filters: (key, name, query string)."""
+    scope = scope_of(actor)
+    level = Level.GRID if scope.grids and not (scope.communities or scope.everything) \
+        else Level.COMMUNITY
+    return [
+        ("my_level", _("Open at my level"), f"open=on&level={level}"),
+        ("overdue", _("Overdue"), "overdue=on"),
+        ("follow_up", _("Waiting for follow-up"), f"status={S.RESOLVED}"),
+    ]
+
+
+@page
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    if not _may_work(actor):
+        if has_capability(actor, Capability.REPORT_REQUEST):
+            return redirect("requests:mine")
+        raise Forbidden()
+    categories = selectors.categories_for(actor=actor)
+    grids = list(grid_selectors.grids_for(actor=actor))
+    teams = list(property_selectors.teams_for(actor=actor))
+    form = InboxFilterForm(request.GET, categories=categories, grids=grids, teams=teams)
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.InboxFilter(
+        status=[data["status"]] if data.get("status") else (),
+        level=data.get("level") or "", category_id=data.get("category"),
+        grid_id=data.get("grid"), team_id=data.get("team"),
+        overdue=bool(data.get("overdue")), open_only=bool(data.get("open")),
+    )
+    qs = selectors.requests_for_inbox(actor=actor, filters=filters)
+    paginator = Paginator(qs, PER_PAGE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"req": r, "sla": sla_words(r, now),
+             "overdue": r.status in {S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.ON_SITE}
+             and (r.response_breached or r.resolution_breached
+                  or (r.due_resolution_at is not None and r.due_resolution_at < now))}
+            for r in page_obj.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "requests/inbox.html", {
+        "form": form, "page": page_obj, "rows": rows, "views": saved_views(actor),
+        "query": query.urlencode(),
+        "can_record": has_capability(actor, Capability.REPORT_REQUEST)
+        and _is_staff_side(actor),
+    })
+
+
+# --- 3. the request page --------------------------------------------------------------------
+
+
+def _action_forms(
+    actor: User, req: Request, *, bound: tuple[Action, ActionForm] | None = None
+) -> list[dict[str, Any]]:
+    actions = services.allowed_actions(actor=actor, req=req)
+    teams: list[Any] = []
+    members: list[Any] = []
+    if Action.DISPATCH in actions:
+        teams = [t for t in property_selectors.teams_for(actor=actor)
+                 if t.center.community_id == req.community_id and t.active]
+        by_team = property_selectors.members_of_teams(actor=actor,
+                                                      team_ids=[t.pk for t in teams])
+        members = [m for t in teams for m in by_team.get(t.pk, [])]
+    out = []
+    for action in actions:
+        if bound is not None and bound[0] == action:
+            form = bound[1]
+            form.set_people(teams, members)
+        else:
+            initial: dict[str, Any] = {"version": req.version}
+            if action == Action.ESCALATE:
+                idx = list(Level.values).index(req.level)
+                initial["to_level"] = Level.values[min(idx + 1, 2)]
+            if action == Action.DEESCALATE:
+                idx = list(Level.values).index(req.level)
+                initial["to_level"] = Level.values[max(idx - 1, 0)]
+            form = ActionForm(initial=initial, teams=teams, members=members,
+                              prefix=str(action))
+        out.append({
+            "name": str(action),
+            "label": services._action_name(action),
+            "form": form,
+            "fields": [form[f] for f in ACTION_FIELDS[action]],
+            "multipart": action == Action.RESOLVE,
+        })
+    return out
+
+
+def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any]:
+    req = selectors.access_request(actor=actor, request_id=request_id)
+    timeline = selectors.request_timeline(actor=actor, request_id=request_id)
+    staff_side = _is_staff_side(actor) or _may_work(actor)
+    similar = (selectors.similar_open_requests(
+        actor=actor, category_id=req.category_id, building_id=req.building_id,
+        floor=req.floor, place=req.place, exclude_id=req.pk) if staff_side else [])
+    return {
+        "req": req, "timeline": [_event_row(e) for e in timeline],
+        "sla": sla_words(req), "staff_side": staff_side,
+        "resident_words": resident_status_words(req), "similar": similar,
+        "actions": _action_forms(actor, req, bound=extra.pop("bound", None)),
+        **extra,
+    }
+
+
+@page
+def detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "requests/detail.html", _detail_context(actor, request_id))
+
+
+def _call(actor: User, request_id: int, action: Action, data: dict[str, Any]) -> Request:
+    common: dict[str, Any] = {"actor": actor, "request_id": request_id,
+                              "version": data["version"]}
+    note = data.get("note") or ""
+    reason = data.get("reason") or ""
+    match action:
+        case Action.ACCEPT:
+            return services.request_accept(note=note, **common)
+        case Action.DISPATCH:
+            return services.request_dispatch(team_id=data.get("team_id"),
+                                             assignee_id=data.get("assignee_id"), note=note,
+                                             **common)
+        case Action.TAKE:
+            return services.request_take(**common)
+        case Action.ON_SITE:
+            return services.request_on_site(note=note, **common)
+        case Action.RESOLVE:
+            photos = [(kind, data[f"{kind}_photo"]) for kind in ("before", "after")
+                      if data.get(f"{kind}_photo")]
+            return services.request_resolve(note=note, photos=photos, **common)
+        case Action.FOLLOW_UP:
+            if not data.get("satisfaction"):
+                raise DomainError(ErrorCode.INVALID, _("Choose how satisfied you are."),
+                                  field="satisfaction")
+            return services.request_follow_up(satisfaction=data["satisfaction"],
+                                              comment=data.get("comment") or "", **common)
+        case Action.CLOSE:
+            return services.request_close(note=note, **common)
+        case Action.REJECT:
+            return services.request_reject(reason=reason, **common)
+        case Action.MARK_DUPLICATE:
+            if data.get("original_id") is None:
+                raise DomainError(ErrorCode.INVALID, _("Choose the original request."),
+                                  field="original_id")
+            return services.request_mark_duplicate(original_id=data["original_id"], note=note,
+                                                   **common)
+        case Action.CANCEL:
+            return services.request_cancel(reason=reason, **common)
+        case Action.ESCALATE:
+            return services.request_escalate(to_level=data.get("to_level") or "",
+                                             reason=reason, **common)
+        case Action.DEESCALATE:
+            return services.request_deescalate(to_level=data.get("to_level") or "",
+                                               reason=reason, **common)
+        case Action.PAUSE:
+            return services.request_pause(reason=reason, **common)
+        case Action.RESUME:
+            return services.request_resume(note=note, **common)
+    raise NotFound()  # pragma: no cover - every action is handled above
+
+
+_DONE = {
+    Action.ACCEPT: _("Accepted."), Action.DISPATCH: _("Dispatched."),
+    Action.TAKE: _("The job is yours."), Action.ON_SITE: _("Marked on site."),
+    Action.RESOLVE: _("Resolved. The resident is asked if they are satisfied."),
+    Action.FOLLOW_UP: _("Thank you: your answer is recorded."),
+    Action.CLOSE: _("Closed."), Action.REJECT: _("Rejected."),
+    Action.MARK_DUPLICATE: _("Marked as a duplicate."), Action.CANCEL: _("Cancelled."),
+    Action.ESCALATE: _("Escalated."), Action.DEESCALATE: _("Handed back down."),
+    Action.PAUSE: _("Paused."), Action.RESUME: _("Resumed."),
+}
+
+
+@page
+@require_POST
+def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    """Take one action; bad input is shown on the request page, next to the field."""
+    actor = _actor(request)
+    if action not in Action.__members__.values():
+        raise NotFound()
+    chosen = Action(action)
+    selectors.access_request(actor=actor, request_id=request_id)  # 404 before anything else
+    form = ActionForm(request.POST, request.FILES, prefix=str(chosen))
+    target = request.POST.get("next", "detail")
+    target = target if target in _NEXT else "detail"
+    notice = ""
+    if form.is_valid():
+        try:
+            _call(actor, request_id, chosen, form.cleaned_data)
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            if exc.code == ErrorCode.CONFLICT:
+                notice = _("Someone else changed this request; here it is as it is now. "
+                           "What you wrote is kept below: check it and send it again.")
+                if chosen == Action.RESOLVE:
+                    notice += " " + _("Choose the photos again.")
+                fresh = selectors.access_request(actor=actor, request_id=request_id)
+                data = request.POST.copy()
+                data[f"{chosen}-version"] = str(fresh.version)
+                form = ActionForm(data, prefix=str(chosen))
+                form.is_valid()
+                form.errors.clear()
+            else:
+                _form_error(form, exc)
+        else:
+            messages.success(request, _DONE[chosen])
+            if target == "detail":
+                return redirect("requests:detail", request_id=request_id)
+            return redirect(f"requests:{target}")
+    context = _detail_context(actor, request_id, bound=(chosen, form), notice=notice,
+                              failed=str(chosen))
+    return render(request, "requests/detail.html", context, status=409 if notice else 400)
+
+
+# --- 4. my jobs -----------------------------------------------------------------------------
+
+
+@page
+def my_jobs(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    require(actor, Capability.HANDLE_JOB)
+    jobs = list(selectors.my_jobs(actor=actor)[:200])
+    now = timezone.now()
+    mine = [{"req": r, "sla": sla_words(r, now)} for r in jobs if r.assignee_id == actor.pk]
+    pool = [{"req": r, "sla": sla_words(r, now)} for r in jobs if r.assignee_id is None]
+    return render(request, "requests/my_jobs.html", {"mine": mine, "pool": pool})
+
+
+# --- 5. residents ---------------------------------------------------------------------------
+
+
+def _my_home(actor: User) -> Any:
+    """The actor's household (with its dwelling and building), or None."""
+    households = sorted(scope_of(actor).households)
+    if not households:
+        return None
+    try:
+        return registry_selectors.access_household(actor, households[0])
+    except (NotFound, Forbidden):
+        return None
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """Report a problem in three steps: what, where, describe (one question per screen)."""
+    actor = _actor(request)
+    require(actor, Capability.REPORT_REQUEST)
+    if _is_staff_side(actor):
+        return redirect("requests:new")
+    home = _my_home(actor)
+    categories = selectors.categories_for(actor=actor)
+    choices = category_choices(categories)
+    category_id = _int(request.GET.get("category"))
+    chosen = next((label for pk, label in choices if category_id is not None
+                   and pk == str(category_id)), None)
+    where = request.GET.get("where", "")
+    if chosen is None:
+        return render(request, "requests/report.html", {"step": 1, "choices": choices})
+    if where not in ("home", "place") or (where == "home" and home is None):
+        return render(request, "requests/report.html",
+                      {"step": 2, "category_id": category_id, "category": chosen,
+                       "home": home})
+    form = ReportForm(request.POST or None, request.FILES or None,
+                      initial={"floor": home.dwelling.floor if home else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        photos = [("before", data["photo"])] if data.get("photo") else []
+        try:
+            created = services.request_submit(
+                actor=actor, category_id=category_id or 0, title=data["title"],
+                channel=Request.Channel.SELF_REPORT,
+                building_id=home.dwelling.unit.building_id if where == "home" and home
+                else None,
+                floor=data["floor"] if where == "home" else None,
+                place=data["place"] if where == "place" else "",
+                photos=photos, idempotency_key=data["idempotency_key"],
+            )
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Thank you. Your request %(number)s was sent; we will "
+                                        "tell you how it goes.") % {"number": created.number})
+            return redirect("requests:mine")
+    return render(request, "requests/report.html", {
+        "step": 3, "category_id": category_id, "category": chosen, "where": where,
+        "home": home, "form": form,
+    }, status=400 if form.is_bound else 200)
+
+
+@page
+def mine(request: HttpRequest) -> HttpResponse:
+    """A resident's own requests, the status in words, and the follow-up when resolved."""
+    actor = _actor(request)
+    require(actor, Capability.REPORT_REQUEST)
+    qs = selectors.requests_for_inbox(actor=actor).filter(reporter_user=actor)
+    page_obj = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    rows = []
+    for r in page_obj.object_list:
+        follow = None
+        if r.status == S.RESOLVED and r.paused_at is None:
+            follow = ActionForm(initial={"version": r.version}, prefix=str(Action.FOLLOW_UP))
+        rows.append({"req": r, "words": resident_status_words(r), "follow": follow})
+    return render(request, "requests/mine.html", {"rows": rows, "page": page_obj,
+                                                  "report_url": reverse("requests:report")})
+
