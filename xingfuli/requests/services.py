@@ -100,7 +100,7 @@ TRANSITIONS: dict[Action, Transition] = {
 # While paused (waiting for the resident) only these actions apply.
 _WHILE_PAUSED = frozenset({Action.RESUME, Action.CANCEL, Action.ESCALATE, Action.DEESCALATE})
 
-def _action_name(action: Action) -> str:
+def action_label(action: Action) -> str:
     names = {
         Action.ACCEPT: _("accept"),
         Action.DISPATCH: _("dispatch"),
@@ -206,14 +206,14 @@ def _act(actor: User, request_id: int, action: Action, version: int | None) -> R
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             _("You cannot %(action)s a request that is %(status)s.")
-            % {"action": _action_name(action), "status": req.get_status_display()},
+            % {"action": action_label(action), "status": req.get_status_display()},
             field="action",
         )
     if req.paused_at is not None and action not in _WHILE_PAUSED:
         raise DomainError(
             ErrorCode.INVALID_TRANSITION,
             _("The request is paused, waiting for the resident: resume it before you "
-              "%(action)s it.") % {"action": _action_name(action)},
+              "%(action)s it.") % {"action": action_label(action)},
             field="action",
         )
     if not _may(actor, req, action):

@@ -338,7 +338,7 @@ def _action_forms(
                               prefix=str(action))
         out.append({
             "name": str(action),
-            "label": services._action_name(action),
+            "label": services.action_label(action),
             "form": form,
             "fields": [form[f] for f in ACTION_FIELDS[action]],
             "multipart": action == Action.RESOLVE,
