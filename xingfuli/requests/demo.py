@@ -37,7 +37,7 @@ from xingfuli.requests.models import (
     RequestPhoto,
     SlaPolicy,
 )
-from xingfuli.requests.services import _prefix
+from xingfuli.requests.services import number_prefix
 from xingfuli.requests.sla import sla_add, sla_due, sla_elapsed
 
 S = Request.Status
@@ -728,7 +728,7 @@ def _save(ctx: Ctx, sims: list[Sim]) -> None:
 
     # Numbers in submission order, per year; the counters continue from them.
     sims.sort(key=lambda s: (s.req.submitted_at, s.req.title))
-    prefix = _prefix(community)
+    prefix = number_prefix(community)
     counters: dict[int, int] = {}
     for sim in sims:
         year = timezone.localtime(sim.req.submitted_at).year

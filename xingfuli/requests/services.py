@@ -321,7 +321,7 @@ def _tell_responsible(req: Request, subject: str, *, exclude: User | None = None
 # --- intake --------------------------------------------------------------------------------
 
 
-def _prefix(community: Community) -> str:
+def number_prefix(community: Community) -> str:
     initials = "".join(lazy_pinyin(community.name, style=Style.FIRST_LETTER, errors="ignore"))
     return (initials[:2] or community.slug[:2]).upper()
 
@@ -332,7 +332,7 @@ def _next_number(community: Community, year: int) -> str:
     counter.last = F("last") + 1
     counter.save(update_fields=["last"])
     counter.refresh_from_db(fields=["last"])
-    return f"{_prefix(community)}-{year}-{counter.last:06d}"
+    return f"{number_prefix(community)}-{year}-{counter.last:06d}"
 
 
 @transaction.atomic
