@@ -73,7 +73,7 @@ class IntakeForm(forms.Form):
         cat.choices = [("", _("Choose…")), *category_choices(categories)]
         bld = self.fields["building_id"]
         assert isinstance(bld, forms.ChoiceField)  # noqa: S101
-        bld.choices = [("", _("None: a public place")),
+        bld.choices = [("", _("No building: the resident's home, or the public place below")),
                        *[(str(b.pk), str(_("Building %(n)s") % {"n": b.number}))
                          for b in buildings]]
         channel = self.fields["channel"]
