@@ -308,7 +308,7 @@ def bulk_insert(world: Any, cats: Any, rows: int) -> float:
                    AS cat,
                {status_case} AS st,
                now() - make_interval(secs => (%(n)s - i) * (365.0 * 86400 / %(n)s)) AS at,
-               1800 + (i * 7919) % 9000 AS secs
+               1800 + (i::bigint * 7919) % 9000 AS secs
         FROM generate_series(%(lo)s, %(hi)s) AS i
     ) AS g
     """  # noqa: S608 - table name and constants only; values are parameters
