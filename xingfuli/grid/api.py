@@ -13,6 +13,7 @@ from ninja.params import HeaderEx, P, QueryEx
 
 from xingfuli.core.errors import Forbidden
 from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.grid import selectors, services
 from xingfuli.grid.models import Grid, Opinion, Visit
@@ -39,12 +40,6 @@ from xingfuli.grid.schemas import (
 )
 
 router = Router(tags=["grid"])
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - the API requires auth
-    return user
 
 
 def _grid_out(grid: Grid) -> dict[str, Any]:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +21,10 @@ from xingfuli.core import services as core_services
 from xingfuli.core.calendar import next_year_missing
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import Community, Role, User
+from xingfuli.core.pages import actor_of as _actor
+from xingfuli.core.pages import form_error as _form_error
+from xingfuli.core.pages import is_htmx as _is_htmx
+from xingfuli.core.pages import staff_page
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.grid import selectors, services
 from xingfuli.grid.forms import (
@@ -38,29 +38,7 @@ from xingfuli.grid.forms import (
 )
 from xingfuli.grid.models import Grid
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
 PER_PAGE = 30
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
-
-
-def staff_page(view: V) -> V:
-    """Login required; what the actor may not see is a 404, what they may not do a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except Forbidden:
-            raise PermissionDenied from None
-
-    return cast(V, login_required(wrapper))
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -68,20 +46,11 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any]) -> Htt
     return render(request, template, context)
 
 
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
-
-
 def _grid_param(request: HttpRequest, actor: User) -> Grid | None:
     raw = request.GET.get("grid", "")
     if not raw.isdigit():
         return None
     return selectors.access_grid(actor=actor, grid_id=int(raw))
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _posted_int(request: HttpRequest, name: str) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.property import selectors, services
 from xingfuli.property.models import (
     BudgetApproval,
@@ -49,12 +49,6 @@ from xingfuli.property.schemas import (
 )
 
 router = Router(tags=["property"])
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - the API requires auth
-    return user
 
 
 # --- shapes ------------------------------------------------------------------------------------

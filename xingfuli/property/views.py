@@ -2,55 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingfuli.core.errors import DomainError, Forbidden, NotFound
+from xingfuli.core.errors import DomainError, NotFound
 from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
+from xingfuli.core.pages import form_error as _form_error
+from xingfuli.core.pages import is_htmx as _is_htmx
+from xingfuli.core.pages import staff_page
 from xingfuli.property import selectors, services
 from xingfuli.property.forms import AcceptForm, SpendingForm
 from xingfuli.property.models import RenovationProject
-
-V = TypeVar("V", bound=Callable[..., HttpResponse])
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
-
-
-def staff_page(view: V) -> V:
-    """Login required; what the actor may not see is a 404, what they may not do a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except Forbidden:
-            raise PermissionDenied from None
-
-    return cast(V, login_required(wrapper))
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _form_error(form: Any, exc: DomainError) -> None:
-    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
-
 
 # --- center and teams ----------------------------------------------------------------------
 

@@ -16,17 +16,11 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.params.functions import Query
 
-from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.registry import selectors, services
 from xingfuli.registry.models import Resident
 
 router = Router(tags=["registry"])
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - the API requires authentication
-    return user
 
 
 # --- schemas -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from xingfuli.core import exports as export_base
 from xingfuli.core.errors import DomainError, Forbidden, NotFound
-from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.registry import exports
 from xingfuli.registry.imports import (
     COLUMNS,
@@ -41,12 +41,6 @@ ERRORS_SHOWN = 500
 RECENT_JOBS = 20
 # A queued job that has not started after this long: the worker is probably not running.
 STALE_SECONDS = 30
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
 
 
 def _add_errors(form: forms.Form, exc: DomainError) -> None:

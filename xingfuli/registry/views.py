@@ -20,18 +20,13 @@ from django.views.decorators.http import require_POST
 
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.models import Community, User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.core.selectors import communities_for
 from xingfuli.registry import selectors, services
 from xingfuli.registry.forms import BuildingForm, OwnerForm, ResidentEditForm, ResidentForm
 from xingfuli.registry.models import Household, Resident
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
 
 
 def _community_id(household: Household) -> int:

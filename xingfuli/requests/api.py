@@ -13,7 +13,7 @@ from ninja import Query, Router, Status
 from ninja.params import HeaderEx, P
 
 from xingfuli.core.errors import DomainError, ErrorCode
-from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
 from xingfuli.requests import selectors, services
 from xingfuli.requests.models import Request, RequestEvent
 from xingfuli.requests.schemas import (
@@ -27,12 +27,6 @@ from xingfuli.requests.schemas import (
 from xingfuli.requests.services import Action
 
 router = Router(tags=["requests"])
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - the API requires auth
-    return user
 
 
 def _out(req: Request) -> dict[str, Any]:

@@ -5,15 +5,11 @@ member's jobs, and the resident's "report a problem" and "my requests"."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +18,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
+from xingfuli.core.pages import form_error as _form_error
+from xingfuli.core.pages import is_htmx as _is_htmx
+from xingfuli.core.pages import staff_page as page
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.core.scoping import scope_of
 from xingfuli.grid import selectors as grid_selectors
@@ -38,7 +38,6 @@ from xingfuli.requests.forms import (
 from xingfuli.requests.models import Level, Request, RequestEvent
 from xingfuli.requests.services import Action
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
 PER_PAGE = 30
 S = Request.Status
 
@@ -61,36 +60,6 @@ ACTION_FIELDS: dict[Action, tuple[str, ...]] = {
 }
 # Where to go after an action: the page the form was on.
 _NEXT = {"detail", "mine", "my_jobs"}
-
-
-def _actor(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
-
-
-def page(view: V) -> V:
-    """Login required; what the actor may not see is a 404, what they may not do a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-        except Forbidden:
-            raise PermissionDenied from None
-
-    return cast(V, login_required(wrapper))
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _form_error(form: Any, exc: DomainError) -> None:
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
 
 
 def _is_staff_side(actor: User) -> bool:
