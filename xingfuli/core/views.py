@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from xingfuli.core import selectors, services
 from xingfuli.core.context_processors import LARGE_TEXT_COOKIE
 from xingfuli.core.errors import DomainError
-from xingfuli.core.models import User
 from xingfuli.core.notifications import notification_mark_read
+from xingfuli.core.pages import actor_of
 from xingfuli.core.permissions import Capability, has_capability, require, roles_of
 
 
@@ -25,15 +25,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = actor_of(request)
     roles = roles_of(user)
     household_ids = [r.scope_id for r in roles if r.role == "resident" and r.scope_id]
     return render(
@@ -60,7 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = actor_of(request)
     if request.method == "POST":
         notification_mark_read(recipient=user)
         return redirect("core:inbox")
@@ -85,7 +79,7 @@ def large_text(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Who did what, newest first; community admins see their community's entries."""
-    user = _user(request)
+    user = actor_of(request)
     require(user, Capability.VIEW_AUDIT)
     action = request.GET.get("action", "").strip()
     page = Paginator(selectors.audit_entries_for(actor=user, action=action), 50).get_page(
@@ -96,7 +90,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = actor_of(request)
     new_key = None
     if request.method == "POST":
         try:
