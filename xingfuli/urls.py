@@ -12,6 +12,7 @@ urlpatterns = [
     path("property/", include("xingfuli.property.urls")),
     path("requests/", include("xingfuli.requests.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
+    path("open311/v2/", include("xingfuli.requests.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

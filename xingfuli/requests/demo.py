@@ -31,12 +31,14 @@ from xingfuli.requests.models import (
     OPEN_STATUSES,
     Category,
     Level,
+    Open311Client,
     Request,
     RequestCounter,
     RequestEvent,
     RequestPhoto,
     SlaPolicy,
 )
+from xingfuli.requests.open311.services import open311_client_create
 from xingfuli.requests.services import number_prefix
 from xingfuli.requests.sla import sla_add, sla_due, sla_elapsed
 
@@ -44,6 +46,7 @@ S = Request.Status
 K = RequestEvent.Kind
 CH = Request.Channel
 T = Request.Type
+OPEN311_DEMO_KEY = "wanquan-demo-key"  # the demo client's published key (README)
 CLOSED_THIS_YEAR = 810
 OPEN_NOW = 45
 WITHDRAWN = {S.REJECTED: 4, S.DUPLICATE: 3, S.CANCELLED: 3}
@@ -701,6 +704,9 @@ def build_requests(world: DemoWorld) -> None:
                                   original=original))
     _save(ctx, sims)
     world.counts["requests"] = len(sims)
+    # One Open311 client (its key is in the README), recording as its own system login.
+    open311_client_create(actor=None, community_id=world.community.pk, name="万泉街 hotline app",
+                          key=OPEN311_DEMO_KEY)
     world.counts["requests_closed"] = sum(1 for s in sims if s.req.status == S.CLOSED)
 
 
@@ -781,6 +787,10 @@ def reset_requests(community_ids: Sequence[int]) -> None:
     Category.objects.filter(community_id__in=community_ids).update(parent=None)
     Category.objects.filter(community_id__in=community_ids).delete()
     SlaPolicy.objects.filter(community_id__in=community_ids).delete()
+    clients = Open311Client.objects.filter(community_id__in=community_ids)
+    system_users = list(clients.values_list("user_id", flat=True))
+    clients.delete()
+    User.objects.filter(pk__in=system_users).delete()
 
 
 demo_part("requests", order=110, reset=reset_requests)(build_requests)

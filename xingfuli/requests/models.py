@@ -377,3 +377,35 @@ class RequestPhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.image.name)
+
+
+class Open311Client(models.Model):
+    """A program that reports requests through the Open311 GeoReport v2 API.
+
+    It is bound to one community (its jurisdiction) and records requests as its own system
+    user (`user`, a community staff login without a password). Only the digest of its API key
+    is stored, like `core.ApiToken`.
+    """
+
+    scope_paths: ClassVar[ScopePaths] = ScopePaths(community="community")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="open311_clients",
+        verbose_name=_("community"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="open311_client",
+        verbose_name=_("records requests as"),
+    )
+    prefix = models.CharField(_("prefix"), max_length=8)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
