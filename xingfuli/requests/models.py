@@ -278,6 +278,11 @@ class Request(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "status", "-submitted_at"]),
+            # The inboxes list newest first within a community, a grid or a team: these let
+            # the first page be read from the index instead of sorting the whole table.
+            models.Index(fields=["community", "-submitted_at", "-id"], name="req_inbox_community"),
+            models.Index(fields=["grid", "-submitted_at", "-id"], name="req_inbox_grid"),
+            models.Index(fields=["team", "-submitted_at", "-id"], name="req_inbox_team"),
             models.Index(fields=["grid", "status"]),
             models.Index(fields=["team", "status"]),
             models.Index(fields=["assignee", "status"]),
