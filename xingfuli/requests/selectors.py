@@ -95,6 +95,14 @@ def request_timeline(*, actor: User, request_id: int) -> list[RequestEvent]:
     )
 
 
+def access_photo(*, actor: User, photo_id: int) -> RequestPhoto:
+    """A photo of a request the actor may see (photos are never served publicly)."""
+    photo = scoped(RequestPhoto.objects.all(), actor).filter(pk=photo_id).first()
+    if photo is None:
+        raise NotFound()
+    return photo
+
+
 def team_open_work(*, actor: User, team_id: int) -> QuerySet[Request]:
     """A team's board: its open jobs, oldest due first."""
     return (

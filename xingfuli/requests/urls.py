@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("my-jobs/", views.my_jobs, name="my_jobs"),
     path("<int:request_id>/", views.detail, name="detail"),
     path("<int:request_id>/act/<str:action>/", views.act, name="act"),
+    path("photos/<int:photo_id>/", views.photo, name="photo"),
 ]

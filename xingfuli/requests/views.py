@@ -9,12 +9,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
@@ -536,3 +536,17 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "requests/mine.html", {"rows": rows, "page": page_obj,
                                                   "report_url": reverse("requests:report")})
 
+
+
+@page
+@require_GET
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A request's photo, for those who may see the request (not served from MEDIA_URL)."""
+    row = selectors.access_photo(actor=_actor(request), photo_id=photo_id)
+    try:
+        handle = row.image.open("rb")
+    except FileNotFoundError:
+        raise NotFound() from None
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

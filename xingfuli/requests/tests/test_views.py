@@ -154,6 +154,13 @@ def test_accept_dispatch_and_resolve_with_photos_through_the_page(world, cats, l
     assert RequestPhoto.objects.get().kind == "after"
     page = tom.get(reverse("requests:detail", args=[req.pk])).content.decode()
     assert "换了灯泡" in page and "<img" in page and "met," in page
+    # Photos are served only to those who may see the request, never from MEDIA_URL.
+    url = reverse("requests:photo", args=[RequestPhoto.objects.get().pk])
+    assert url in page
+    shown = login(world.alice).get(url)
+    assert shown.status_code == 200 and b"".join(shown.streaming_content) == PNG
+    assert login(world.oscar).get(url).status_code == 404
+    assert login(world.greg).get(url).status_code == 404
 
 
 def test_bad_action_input_names_the_field_and_changes_nothing(world, cats, login):
