@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
+from xingfuli.core.pages import CappedPaginator
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import form_error as _form_error
 from xingfuli.core.pages import is_htmx as _is_htmx
@@ -257,7 +258,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         overdue=bool(data.get("overdue")), open_only=bool(data.get("open")),
     )
     qs = selectors.requests_for_inbox(actor=actor, filters=filters)
-    paginator = Paginator(qs, PER_PAGE)
+    paginator = CappedPaginator(qs, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [{"req": r, "sla": sla_words(r, now),

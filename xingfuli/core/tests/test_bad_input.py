@@ -32,3 +32,4 @@ def test_bad_input_is_never_a_server_error(world, login, method, url, body):
         assert 400 <= r.status_code < 500
         body = r.json()
         assert body["code"] and body["message"]
+
