@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -56,7 +57,9 @@ def _event_out(event: RequestEvent) -> dict[str, Any]:
         "from_status": event.from_status, "to_status": event.to_status,
         "from_level": event.from_level, "to_level": event.to_level, "note": event.note,
         "data": event.data,
-        "photos": [{"kind": p.kind, "url": p.image.url} for p in event.photos.all()],
+        # The access-checked view, like the request page: MEDIA_URL is never served.
+        "photos": [{"kind": p.kind, "url": reverse("requests:photo", args=[p.pk])}
+                   for p in event.photos.all()],
     }
 
 

@@ -139,3 +139,21 @@ def test_kpis_on_a_known_data_set(world, cats, login, django_assert_num_queries)
         rows = client.get(f"{API}/kpis", params | {"group_by": "grid"}).json()
     assert [(r["name"], r["dispatched"]) for r in rows] == [("第一网格", 5)]
     assert login(world.oscar).get(f"{API}/kpis", params).json()[0]["dispatched"] == 0
+
+
+def test_detail_links_photos_through_the_access_checked_view(world, cats, login, settings,
+                                                             tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xingfuli.requests.tests.test_views import PNG
+
+    settings.MEDIA_ROOT = tmp_path
+    req = to_dispatched(world, light_out(world, cats), assignee=world.tom)
+    services.request_resolve(actor=world.tom, request_id=req.pk, note="换了灯泡",
+                             photos=[("after", SimpleUploadedFile("a.png", PNG, "image/png"))])
+    events = login(world.alice).get(f"{API}/{req.pk}").json()["timeline"]
+    (url,) = [p["url"] for e in events for p in e["photos"]]
+    assert url.startswith("/requests/photos/") and "/media/" not in url
+    shown = login(world.alice).get(url)
+    assert shown.status_code == 200 and b"".join(shown.streaming_content) == PNG
+    assert login(world.oscar).get(url).status_code == 404
