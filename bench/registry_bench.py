@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import shutil
 import statistics
 import sys
@@ -22,26 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-
-def setup_django(tmp: Path) -> None:
-    os.environ.pop("DATABASE_URL", None)  # always the embedded default: SQLite
-    os.environ["SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-    os.environ["XINGFULI_VAR_DIR"] = str(tmp)
-    os.environ["MEDIA_ROOT"] = str(tmp / "media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "xingfuli.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    # The personas' passwords are hashed once each; argon2 would only slow the set-up.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", interactive=False, verbosity=0)
-
+from _django import setup_django
 
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红梅玉珍"

@@ -42,8 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from _django import ROOT, setup_django
 
 PAGE = 30
 
@@ -77,22 +76,6 @@ def admin(url: str, sql: str) -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql)  # type: ignore[arg-type]
-
-
-def setup_django(db_url: str, tmp: Path) -> None:
-    os.environ["DATABASE_URL"] = db_url
-    os.environ.setdefault("CONN_MAX_AGE", "600")
-    os.environ["XINGFULI_VAR_DIR"] = str(tmp)
-    os.environ["MEDIA_ROOT"] = str(tmp / "media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "xingfuli.settings"
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 # --- 1. submission over HTTP ----------------------------------------------------------------
@@ -508,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="xingfuli-bench-"))
     admin(maintenance, f'CREATE DATABASE "{name}"')
     try:
-        setup_django(db_url, tmp)
+        setup_django(tmp, database_url=db_url)
         from django.db import connection
 
         from xingfuli.core.testing import build_world
