@@ -1,6 +1,7 @@
-"""Fail when a user-facing string in the code is missing from the zh-hans catalogue.
+"""Fail when a user-facing string in the code is missing from its zh-hans catalogue.
 
-Runs `makemessages` into a temporary copy (needs GNU gettext's xgettext) and compares msgids.
+Runs `makemessages` into a temporary copy (needs GNU gettext's xgettext) and compares the msgids
+of every catalogue (the project's and each module's own `locale/`) with the committed ones.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parents[1]
-PO = ROOT / "xingfuli" / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+sys.path.insert(0, str(ROOT))
+
+from xingfuli.core.translations import catalogues  # noqa: E402
 
 
 def main() -> int:
     if shutil.which("xgettext") is None:
         print("check_messages: GNU gettext (xgettext) is required; install the 'gettext' package")
         return 2
+    missing: list[tuple[Path, str]] = []
+    total = 0
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "xingfuli"
         shutil.copytree(ROOT / "xingfuli", copy, ignore=shutil.ignore_patterns("__pycache__"))
@@ -31,15 +36,23 @@ def main() -> int:
              "--no-obsolete"],
             cwd=copy, env=env, check=True, capture_output=True,
         )
-        fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
-    known = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO))}
-    missing = [e.msgid for e in fresh if (e.msgctxt, e.msgid) not in known]
+        for fresh_path in catalogues(copy):
+            committed = ROOT / "xingfuli" / fresh_path.relative_to(copy)
+            fresh = polib.pofile(str(fresh_path))
+            total += len(fresh)
+            known = (
+                {(e.msgctxt, e.msgid) for e in polib.pofile(str(committed))}
+                if committed.exists()
+                else set()
+            )
+            where = committed.relative_to(ROOT)
+            missing += [(where, e.msgid) for e in fresh if (e.msgctxt, e.msgid) not in known]
     if missing:
-        print(f"{len(missing)} strings are not in {PO.relative_to(ROOT)} (run `make messages`):")
-        for msgid in missing[:50]:
-            print("  ", msgid)
+        print(f"{len(missing)} strings are not in their catalogue (run `make messages`):")
+        for where, msgid in missing[:50]:
+            print(f"  {where}: {msgid}")
         return 1
-    print(f"check_messages: all {len(fresh)} strings are in the catalogue")
+    print(f"check_messages: all {total} strings are in the catalogues")
     return 0
 
 

@@ -7,14 +7,19 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from xingfuli.canteen.api import router as canteen_router
 from xingfuli.core.api import router as core_router
 from xingfuli.core.api_auth import AUTH
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.dashboard.api import router as dashboard_router
+from xingfuli.deliberation.api import router as deliberation_router
+from xingfuli.elevators.api import router as elevators_router
 from xingfuli.grid.api import router as grid_router
 from xingfuli.property.api import router as property_router
 from xingfuli.registry.api import router as registry_router
 from xingfuli.requests.api import router as requests_router
+from xingfuli.volunteers.api import router as volunteers_router
+from xingfuli.youth.api import router as youth_router
 
 api = NinjaAPI(
     title="Xingfuli 幸福里",
@@ -77,3 +82,8 @@ api.add_router("/grid", grid_router)
 api.add_router("/dashboard", dashboard_router)
 api.add_router("/requests", requests_router)
 api.add_router("/property", property_router)
+api.add_router("/deliberation", deliberation_router)
+api.add_router("/elevators", elevators_router)
+api.add_router("/canteen", canteen_router)
+api.add_router("/volunteers", volunteers_router)
+api.add_router("/youth", youth_router)

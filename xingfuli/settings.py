@@ -56,6 +56,11 @@ INSTALLED_APPS = [
     "xingfuli.grid",
     "xingfuli.property",
     "xingfuli.requests",
+    "xingfuli.deliberation",
+    "xingfuli.elevators",
+    "xingfuli.canteen",
+    "xingfuli.volunteers",
+    "xingfuli.youth",
     "xingfuli.dashboard",
 ]
 

@@ -124,6 +124,9 @@ class Role(models.TextChoices):
     STREET_OFFICER = "street_officer", _("street officer")
     PROPERTY_DISPATCHER = "property_dispatcher", _("property center dispatcher")
     TEAM_MEMBER = "team_member", _("service team member")
+    CANTEEN_STAFF = "canteen_staff", _("canteen staff")
+    VOLUNTEER_ORGANISER = "volunteer_organiser", _("volunteer station organiser")
+    YOUTH_TEACHER = "youth_teacher", _("youth palace teacher")
 
 
 GRID_ROLES = frozenset(
@@ -132,6 +135,9 @@ GRID_ROLES = frozenset(
 COMMUNITY_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_ADMIN})
 # Roles whose scope is a property service team (scope_id = the team).
 TEAM_ROLES = frozenset({Role.TEAM_MEMBER})
+# Community-scoped roles of one module: they see that module's rows in their community (the
+# models opt in with `ScopePaths(module_roles=...)`), not the registry or other modules.
+MODULE_ROLES = frozenset({Role.CANTEEN_STAFF, Role.VOLUNTEER_ORGANISER, Role.YOUTH_TEACHER})
 
 
 class RoleAssignment(models.Model):
@@ -168,7 +174,10 @@ class RoleAssignment(models.Model):
                 condition=(
                     Q(role="street_officer", street__isnull=False)
                     | Q(
-                        role__in=["community_staff", "community_admin", "property_dispatcher"],
+                        role__in=[
+                            "community_staff", "community_admin", "property_dispatcher",
+                            "canteen_staff", "volunteer_organiser", "youth_teacher",
+                        ],
                         community__isnull=False,
                     )
                     | Q(

@@ -23,6 +23,11 @@ class Capability(StrEnum):
     DISPATCH_REQUEST = "dispatch_request"  # triage and send work orders to service teams
     HANDLE_JOB = "handle_job"  # a team member's work: accept, on site, resolve with photos
     MANAGE_PROPERTY = "manage_property"  # the service center, its teams, renovation projects
+    MANAGE_DELIBERATION = "manage_deliberation"  # pavilions, topics, meetings, decisions
+    MANAGE_ELEVATORS = "manage_elevators"  # elevator retrofit projects, their stages and ballots
+    MANAGE_CANTEEN = "manage_canteen"  # dishes, menus, diners, orders, deliveries, food safety
+    MANAGE_VOLUNTEERS = "manage_volunteers"  # teams, activities, check-in, service hours
+    MANAGE_YOUTH = "manage_youth"  # courses, sessions, enrolments, attendance
 
 
 _GRID = {Capability.VIEW_REGISTRY, Capability.RECORD_VISIT, Capability.VIEW_DASHBOARD,
@@ -35,7 +40,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.GRID_INSTRUCTOR: frozenset(_GRID),
     Role.COMMUNITY_STAFF: frozenset(
         _GRID | {Capability.EDIT_REGISTRY, Capability.UNMASK_PERSONAL, Capability.IMPORT_EXPORT,
-                 Capability.MANAGE_GRID, Capability.DISPATCH_REQUEST}
+                 Capability.MANAGE_GRID, Capability.DISPATCH_REQUEST,
+                 Capability.MANAGE_DELIBERATION, Capability.MANAGE_ELEVATORS,
+                 Capability.MANAGE_CANTEEN, Capability.MANAGE_VOLUNTEERS,
+                 Capability.MANAGE_YOUTH}
     ),
     Role.COMMUNITY_ADMIN: frozenset(Capability),
     Role.STREET_OFFICER: frozenset({Capability.VIEW_DASHBOARD}),
@@ -43,6 +51,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         {Capability.DISPATCH_REQUEST, Capability.MANAGE_PROPERTY, Capability.VIEW_DASHBOARD}
     ),
     Role.TEAM_MEMBER: frozenset({Capability.HANDLE_JOB}),
+    Role.CANTEEN_STAFF: frozenset({Capability.MANAGE_CANTEEN}),
+    Role.VOLUNTEER_ORGANISER: frozenset({Capability.MANAGE_VOLUNTEERS}),
+    Role.YOUTH_TEACHER: frozenset({Capability.MANAGE_YOUTH}),
 }
 
 

@@ -34,6 +34,9 @@ class ScopePaths:
     # Work orders: a property dispatcher reads and changes them community-wide (by the
     # `community` path) without seeing the registry.
     dispatch: bool = False
+    # Community-scoped module roles (canteen staff, volunteer organiser, youth teacher) that
+    # read and change this model's rows in their community by the `community` path.
+    module_roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,24 @@ class Scope:
     # Communities where the actor dispatches work orders: models opt in with `dispatch`.
     dispatch: frozenset[int] = field(default_factory=frozenset)
     member_of: frozenset[int] = field(default_factory=frozenset)  # any role in these
+    # (role, community id) of module roles: models opt in with `module_roles`.
+    modules: frozenset[tuple[str, int]] = field(default_factory=frozenset)
 
     @property
     def is_empty(self) -> bool:
         return not (self.everything or self.communities or self.streets or self.grids
-                    or self.households or self.teams or self.dispatch)
+                    or self.households or self.teams or self.dispatch or self.modules)
 
 
 def scope_of(actor: User | Any) -> Scope:
     """The actor's scope, computed once per user object (one query)."""
-    from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, TEAM_ROLES, Role
+    from xingfuli.core.models import (
+        COMMUNITY_ROLES,
+        GRID_ROLES,
+        MODULE_ROLES,
+        TEAM_ROLES,
+        Role,
+    )
     from xingfuli.core.permissions import roles_of
 
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
@@ -76,6 +87,7 @@ def scope_of(actor: User | Any) -> Scope:
         teams: set[int] = set()
         dispatch: set[int] = set()
         member_of: set[int] = set()
+        modules: set[tuple[str, int]] = set()
         for assignment in roles_of(actor):  # the same cached rows the capabilities use
             role, community_id = assignment.role, assignment.community_id
             street_id, scope_id = assignment.street_id, assignment.scope_id
@@ -93,11 +105,13 @@ def scope_of(actor: User | Any) -> Scope:
                 teams.add(scope_id)
             elif role == Role.PROPERTY_DISPATCHER and community_id is not None:
                 dispatch.add(community_id)
+            elif role in MODULE_ROLES and community_id is not None:
+                modules.add((str(role), community_id))
         scope = Scope(
             communities=frozenset(communities), streets=frozenset(streets),
             grids=frozenset(grids), households=frozenset(households),
             teams=frozenset(teams), dispatch=frozenset(dispatch),
-            member_of=frozenset(member_of),
+            member_of=frozenset(member_of), modules=frozenset(modules),
         )
     setattr(actor, "_xfl_scope", scope)  # noqa: B010 - a per-request cache on the user
     return scope
@@ -136,6 +150,11 @@ def scope_filter(model: type[Model], scope: Scope, *, write: bool = False) -> Q 
     add(paths.team, scope.teams)
     if paths.dispatch:
         add(paths.community, scope.dispatch)
+    if paths.module_roles and scope.modules:
+        add(
+            paths.community,
+            frozenset(cid for role, cid in scope.modules if role in paths.module_roles),
+        )
     if paths.shared_in_community and not write:
         add(paths.community, scope.member_of)
     return q

@@ -135,6 +135,9 @@ class World:
     tom: User
     tina: User
     dora: User
+    cathy: User  # canteen staff
+    vera: User  # volunteer station organiser
+    yuki: User  # youth palace teacher
     residents: dict[str, Resident] = field(default_factory=dict)
 
 
@@ -200,10 +203,14 @@ def build_world() -> World:
     TeamMember.objects.create(team=repair_team, user=tom, role=TeamMember.Role.LEADER)
     TeamMember.objects.create(team=cleaning_team, user=tina)
     dora = grant(make_user("窦调度"), Role.PROPERTY_DISPATCHER, community=community)
+    cathy = grant(make_user("蔡食堂"), Role.CANTEEN_STAFF, community=community)
+    vera = grant(make_user("魏志愿"), Role.VOLUNTEER_ORGANISER, community=community)
+    yuki = grant(make_user("于老师"), Role.YOUTH_TEACHER, community=community)
     return World(
         district=district, street=street, community=community, other=other, grid1=grid1,
         grid2=grid2, other_grid=other_grid, b1=b1, b2=b2, b_other=b_other, h1=h1, h2=h2,
         h_other=h_other, alice=alice, gina=gina, greg=greg, lee=lee, carol=carol, adam=adam,
         sam=sam, oscar=oscar, center=center, repair_team=repair_team,
-        cleaning_team=cleaning_team, tom=tom, tina=tina, dora=dora, residents=residents,
+        cleaning_team=cleaning_team, tom=tom, tina=tina, dora=dora, cathy=cathy, vera=vera,
+        yuki=yuki, residents=residents,
     )

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from xingfuli.core import selectors, services
 from xingfuli.core.context_processors import LARGE_TEXT_COOKIE
 from xingfuli.core.errors import DomainError
+from xingfuli.core.menu import links_for
 from xingfuli.core.notifications import notification_mark_read
 from xingfuli.core.pages import actor_of
 from xingfuli.core.permissions import Capability, has_capability, require, roles_of
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_handle_requests": has_capability(user, Capability.HANDLE_REQUEST)
             or has_capability(user, Capability.DISPATCH_REQUEST),
             "can_jobs": has_capability(user, Capability.HANDLE_JOB),
+            "module_links": links_for(user),
         },
     )
 

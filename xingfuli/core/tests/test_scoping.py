@@ -68,3 +68,27 @@ def test_team_member_scope_is_their_team(world):
 def test_dispatcher_sees_no_registry(world):
     assert not scoped(Resident.objects.all(), world.dora).exists()
     assert not scoped(Household.objects.all(), world.dora).exists()
+
+
+def test_module_roles_see_their_modules_rows_in_their_community_only(world):
+    from typing import Any
+
+    from django.db.models import Q
+
+    from xingfuli.core.scoping import ScopePaths, scope_filter, scope_of
+
+    class CanteenRow:  # only its scope paths matter to the filter
+        scope_paths = ScopePaths(community="community", module_roles=frozenset({"canteen_staff"}))
+
+    row: Any = CanteenRow
+
+    def ids(q: Q | None) -> set[int]:
+        assert q is not None
+        return {cid for child in q.children if isinstance(child, tuple) for cid in child[1]}
+
+    assert ids(scope_filter(row, scope_of(world.cathy))) == {world.community.pk}
+    # The volunteer organiser holds a module role of another module: nothing here.
+    assert ids(scope_filter(row, scope_of(world.vera))) == set()
+    # Module roles read no registry rows.
+    assert not scoped(Resident.objects.all(), world.cathy).exists()
+    assert not scoped(Household.objects.all(), world.yuki).exists()

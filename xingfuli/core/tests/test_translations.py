@@ -3,14 +3,21 @@
 from pathlib import Path
 
 import polib
-from django.conf import settings
+import pytest
 
-PO = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+from xingfuli.core.translations import PACKAGE, catalogues
 
 
-def test_chinese_catalogue_is_complete_and_compiled():
+def test_the_project_catalogue_is_found_first():
+    found = catalogues()
+    assert found[0] == PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    assert len(polib.pofile(str(found[0]))) > 100
+
+
+@pytest.mark.parametrize("path", catalogues(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_chinese_catalogue_is_complete_and_compiled(path: Path):
+    PO = path
     po = polib.pofile(str(PO))
-    assert len(po) > 100
     untranslated = [e.msgid for e in po.untranslated_entries()]
     fuzzy = [e.msgid for e in po.fuzzy_entries()]
     assert not untranslated, untranslated[:20]

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import polib
-from django.conf import settings
 from django.core.management.base import BaseCommand
+
+from xingfuli.core.translations import catalogues
 
 
 class Command(BaseCommand):
-    help = "Compile xingfuli/locale/*/LC_MESSAGES/*.po into .mo files"
+    help = "Compile every xingfuli catalogue (the project's and each module's) into .mo files"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for base in settings.LOCALE_PATHS:
-            for po_path in Path(base).glob("*/LC_MESSAGES/*.po"):
-                po = polib.pofile(str(po_path))
-                po.save_as_mofile(str(po_path.with_suffix(".mo")))
-                self.stdout.write(f"{po_path}: {po.percent_translated()}% translated")
+        for po_path in catalogues():
+            po = polib.pofile(str(po_path))
+            po.save_as_mofile(str(po_path.with_suffix(".mo")))
+            self.stdout.write(f"{po_path}: {po.percent_translated()}% translated")

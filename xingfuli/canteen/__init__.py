@@ -1,0 +1,1 @@
+"""Dishes, weekly menus, diners, orders, delivery runs and the food-safety log (一餐)."""

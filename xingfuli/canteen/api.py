@@ -1,0 +1,7 @@
+"""The canteen module's part of the JSON API under /api/v1/canteen/."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["canteen"])

@@ -1,0 +1,1 @@
+"""Pavilions, topics, meetings, votes, decisions, implementation and public notices (一亭)."""

@@ -1,0 +1,7 @@
+"""The elevators module's part of the JSON API under /api/v1/elevators/."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["elevators"])

@@ -1,0 +1,1 @@
+"""Courses, sessions, enrolments, waiting lists, holiday care and attendance (一宫)."""
