@@ -47,10 +47,12 @@ check: lint typecheck test
 bench: install-dev
 	$(PY) bench/registry_bench.py
 
-# Refresh the catalogues after changing user-facing strings (needs GNU gettext), then translate
-# the new entries in xingfuli/locale/zh_Hans/LC_MESSAGES/django.po and compile.
+# Refresh the catalogues after changing user-facing strings (needs GNU gettext), translate the
+# new entries (`python scripts/untranslated.py`) and compile. `make messages APP=canteen` refreshes
+# only that module's own catalogue (xingfuli/canteen/locale).
+MSGDIR := $(if $(APP),xingfuli/$(APP),xingfuli)
 messages: install-dev
-	cd xingfuli && ../$(PY) -m django makemessages -l zh_Hans --no-obsolete --no-location --settings=xingfuli.settings
+	cd $(MSGDIR) && $(abspath $(PY)) -m django makemessages -l zh_Hans --no-obsolete --no-location --settings=xingfuli.settings
 	$(PY) -m xingfuli.cli manage compile_translations
 
 # CI: fail if a user-facing string is missing from the catalogue.
