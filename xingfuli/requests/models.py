@@ -327,6 +327,7 @@ class RequestEvent(models.Model):
         PAUSED = "paused", _("paused, waiting for the resident")
         RESUMED = "resumed", _("resumed")
         BREACHED = "breached", _("deadline missed")
+        REFERRED = "deliberation", _("taken to a deliberation topic")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(
         community="request__community", grid="request__grid",

@@ -63,6 +63,7 @@ class Action(StrEnum):
     DEESCALATE = "deescalate"
     PAUSE = "pause"
     RESUME = "resume"
+    REFER_TO_TOPIC = "refer_to_topic"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.DEESCALATE: Transition(frozenset(OPEN_STATUSES)),
     Action.PAUSE: Transition(_WORKING),
     Action.RESUME: Transition(_WORKING),
+    # A matter the grid or community cannot settle alone goes to a deliberation topic; the
+    # request stays open and the topic's outcome resolves it.
+    Action.REFER_TO_TOPIC: Transition(frozenset(OPEN_STATUSES)),
 }
 # While paused (waiting for the resident) only these actions apply.
 _WHILE_PAUSED = frozenset({Action.RESUME, Action.CANCEL, Action.ESCALATE, Action.DEESCALATE})
@@ -116,6 +120,7 @@ def action_label(action: Action) -> str:
         Action.DEESCALATE: _("hand back down"),
         Action.PAUSE: _("pause"),
         Action.RESUME: _("resume"),
+        Action.REFER_TO_TOPIC: _("take to a deliberation topic"),
     }
     return names[action]
 
@@ -156,6 +161,7 @@ def _may(actor: User, req: Request, action: Action) -> bool:
         Action.DEESCALATE: staff and cap(Capability.HANDLE_REQUEST),
         Action.PAUSE: handler or assigned_worker,
         Action.RESUME: handler or assigned_worker,
+        Action.REFER_TO_TOPIC: handler and cap(Capability.MANAGE_DELIBERATION),
     }
     return rules[action]
 
@@ -176,6 +182,8 @@ def allowed_actions(*, actor: User, req: Request) -> list[Action]:
             continue
         if action == Action.DEESCALATE and req.level == LEVEL_ORDER[0]:
             continue
+        if action == Action.REFER_TO_TOPIC:
+            continue  # started from the deliberation module, which creates the topic
         if _may(actor, req, action):
             out.append(action)
     return out
@@ -782,6 +790,22 @@ def request_deescalate(*, actor: User, request_id: int, to_level: str, reason: s
     reason = _text(reason, "reason", 2000, required=True,
                    message=_("Say why the request goes back down."))
     _level_change(actor, req, to_level, reason, K.DEESCALATED)
+    return req
+
+
+@transaction.atomic
+def request_refer_to_topic(*, actor: User, request_id: int, topic_id: int, topic_title: str,
+                           note: str = "", version: int | None = None) -> Request:
+    """Link the request to the deliberation topic made of it (called by the deliberation module).
+
+    The request stays open at its level; the event names the topic, and the reporter is told.
+    """
+    req = _act(actor, request_id, Action.REFER_TO_TOPIC, version)
+    note = _text(note, "note", 2000)
+    _record(req, actor=actor, kind=K.REFERRED, note=note, topic_id=topic_id,
+            topic_title=topic_title[:200])
+    _tell_reporter(req, _("Your request %(number)s goes to a deliberation topic: %(topic)s")
+                   % {"number": req.number, "topic": topic_title[:200]})
     return req
 
 

@@ -196,6 +196,9 @@ def _do(world, cats, action, req):
             return services.request_pause(actor=world.carol, reason="away", **a)
         case Action.RESUME:
             return services.request_resume(actor=world.carol, **a)
+        case Action.REFER_TO_TOPIC:
+            return services.request_refer_to_topic(actor=world.carol, topic_id=7,
+                                                   topic_title="空调滴水", **a)
 
 
 PATH = [Action.ACCEPT, Action.DISPATCH, Action.ON_SITE, Action.RESOLVE, Action.FOLLOW_UP,
@@ -371,3 +374,20 @@ def test_late_resolution_is_marked_at_resolve(world, cats):
         t.shift(dt.timedelta(hours=2))
         req = services.request_resolve(actor=world.tom, request_id=req.pk, note="修好")
     assert not req.response_breached and req.resolution_breached
+
+
+def test_refer_to_a_deliberation_topic_keeps_the_request_open(world, cats):
+    req = light_out(world, cats)
+    req = services.request_accept(actor=world.carol, request_id=req.pk)
+    # A grid worker cannot take matters to the pavilion; community staff can.
+    with pytest.raises(DomainError) as e:
+        services.request_refer_to_topic(actor=world.gina, request_id=req.pk, topic_id=1,
+                                        topic_title="x")
+    assert e.value.code == ErrorCode.FORBIDDEN
+    done = services.request_refer_to_topic(actor=world.carol, request_id=req.pk, topic_id=3,
+                                           topic_title="空调滴水怎么办", note="议事亭讨论")
+    assert done.status == S.ACCEPTED and done.version == req.version + 1
+    event = RequestEvent.objects.filter(request=req).latest("id")
+    assert event.kind == RequestEvent.Kind.REFERRED and event.note == "议事亭讨论"
+    assert event.data == {"topic_id": 3, "topic_title": "空调滴水怎么办"}
+    assert Action.REFER_TO_TOPIC not in services.allowed_actions(actor=world.carol, req=done)
