@@ -170,7 +170,7 @@ def allowed_actions(*, actor: User, req: Request) -> list[Action]:
     """The actions the actor may take on the request now (for pages and the API)."""
     if not scoped(Request.objects.filter(pk=req.pk), actor, write=True).exists():
         return []
-    out = []
+    out: list[Action] = []
     for action, transition in TRANSITIONS.items():
         if req.status not in transition.sources:
             continue
