@@ -156,7 +156,8 @@ def request_action(
     request: HttpRequest, request_id: int, action: str, payload: ActionIn
 ) -> dict[str, Any]:
     actor = _actor(request)
-    if action not in Action.__members__.values():
+    if action not in Action.__members__.values() or action == Action.REFER_TO_TOPIC:
+        # A request goes to a deliberation topic from the deliberation module, which makes it.
         raise DomainError(ErrorCode.INVALID, _("There is no such action."), field="action")
     common: dict[str, Any] = {"actor": actor, "request_id": request_id, "version": payload.version}
     match Action(action):

@@ -58,6 +58,12 @@ def test_actions_detail_and_errors(world, cats, login):
     nonsense = client.post(f"{API}/{req.pk}/actions/explode", {},
                            content_type="application/json")
     assert nonsense.status_code == 400
+    # Taking a request to a deliberation topic is done by the deliberation module, not here.
+    version = Request.objects.get(pk=req.pk).version
+    refer = client.post(f"{API}/{req.pk}/actions/refer_to_topic", {},
+                        content_type="application/json")
+    assert refer.status_code == 400 and refer.json()["field"] == "action"
+    assert Request.objects.get(pk=req.pk).version == version
     assert login(world.oscar).get(f"{API}/{req.pk}").status_code == 404
 
 
