@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,10 +26,35 @@ def notify(
     )
     ids = [n.pk for n in rows if n.pk is not None]
     if ids:
+        _deliver_on_commit(ids)
+    return rows
+
+
+class _Delivery:
+    """The one delivery task of a transaction: later notify() calls add their ids to it."""
+
+    def __init__(self, ids: list[int]) -> None:
+        self.ids = ids
+
+    def __call__(self) -> None:
         from xingfuli.core.tasks import deliver_notifications
 
-        transaction.on_commit(partial(deliver_notifications.enqueue, ids))
-    return rows
+        deliver_notifications.enqueue(self.ids)
+
+
+def _deliver_on_commit(ids: list[int]) -> None:
+    """Enqueue delivery after commit, once per transaction however many notify() calls it made.
+
+    Outside a transaction (autocommit) the task is enqueued at once. Ids of rows rolled back with
+    a savepoint may stay in the task; delivery skips ids it cannot find.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _sids, func, _robust in connection.run_on_commit:
+            if isinstance(func, _Delivery):
+                func.ids.extend(ids)
+                return
+    transaction.on_commit(_Delivery(list(ids)))
 
 
 MAX_ATTEMPTS = 5

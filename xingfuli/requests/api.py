@@ -74,8 +74,8 @@ def request_create(
     actor = _actor(request)
     fields = payload.dict()
     fields["idempotency_key"] = payload.idempotency_key or idempotency_key_header
+    # The service returns the request with its category, place and grid loaded: no re-read.
     req = services.request_submit(actor=actor, **fields)
-    req = selectors.access_request(actor=actor, request_id=req.pk)
     similar = selectors.similar_open_requests(
         actor=actor, category_id=req.category_id, building_id=req.building_id, floor=req.floor,
         place=req.place, exclude_id=req.pk,

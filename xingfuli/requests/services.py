@@ -15,8 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.files import File
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
@@ -290,11 +289,15 @@ def _attach_photos(event: RequestEvent, photos: Sequence[tuple[str, File[Any]]])
 # --- notifications -------------------------------------------------------------------------
 
 
-def _tell_reporter(req: Request, subject: str, body: str = "") -> None:
-    if req.reporter_user_id is not None:
+def _tell_reporter(req: Request, subject: str, body: str = "", *,
+                   user: User | None = None) -> None:
+    """Notify the reporter (`user`: the reporter's User when the caller has it loaded)."""
+    if req.reporter_user_id is None:
+        return
+    if user is None or user.pk != req.reporter_user_id:
         user = User.objects.filter(pk=req.reporter_user_id, is_active=True).first()
-        if user is not None:
-            notify([user], subject=subject, body=body or req.title)
+    if user is not None and user.is_active:
+        notify([user], subject=subject, body=body or req.title)
 
 
 def responsible_people(req: Request) -> list[User]:
@@ -335,12 +338,27 @@ def number_prefix(community: Community) -> str:
 
 
 def _next_number(community: Community, year: int) -> str:
-    RequestCounter.objects.get_or_create(community=community, year=year)
-    counter = RequestCounter.objects.select_for_update().get(community=community, year=year)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{number_prefix(community)}-{year}-{counter.last:06d}"
+    """The next number of the community's year, in one statement (UPDATE … RETURNING).
+
+    The row lock is held until the caller commits, so numbers have no gaps or repeats.
+    """
+    table, last = (connection.ops.quote_name(n) for n in (RequestCounter._meta.db_table, "last"))
+    # Identifiers quoted by the backend, values as parameters.
+    sql = (f"UPDATE {table} SET {last} = {last} + 1 "  # noqa: S608
+           f"WHERE community_id = %s AND year = %s RETURNING {last}")
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [community.pk, year])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{number_prefix(community)}-{year}-{row[0]:06d}"
+        try:  # the year's first request: start the counter (a racing first one retries)
+            with transaction.atomic():
+                RequestCounter.objects.create(community=community, year=year, last=1)
+        except IntegrityError:
+            continue
+        return f"{number_prefix(community)}-{year}-{1:06d}"
+    raise RuntimeError("request counter row vanished")  # pragma: no cover - never deleted
 
 
 @transaction.atomic
@@ -386,7 +404,7 @@ def request_submit(
     if not is_staff_side:
         resident_self = Resident.objects.filter(
             user=actor, status=Resident.Status.ACTIVE
-        ).select_related("household").first()
+        ).select_related("household", "user").first()
         if resident_self is None:
             raise Forbidden()
     if dwelling_id is not None:
@@ -480,7 +498,7 @@ def request_submit(
     if reporter_resident_id is not None and is_staff_side:
         resident = scoped(Resident.objects.all(), actor).filter(
             pk=reporter_resident_id, status=Resident.Status.ACTIVE
-        ).select_related("household").first()
+        ).select_related("household", "user").first()
         if resident is None:
             raise DomainError(ErrorCode.INVALID, _("Choose a resident you may report for."),
                               field="reporter_resident_id")
@@ -526,7 +544,8 @@ def request_submit(
                  community_id=community.pk, number=req.number, channel=channel,
                  category=category.code)
     if req.reporter_user_id is not None and req.reporter_user_id != actor.pk:
-        _tell_reporter(req, _("We have your request %(number)s.") % {"number": req.number})
+        _tell_reporter(req, _("We have your request %(number)s.") % {"number": req.number},
+                       user=req.reporter_user)
     _tell_responsible(req, _("New request %(number)s") % {"number": req.number},
                       exclude=actor)
     return req

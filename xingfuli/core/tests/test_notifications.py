@@ -11,6 +11,16 @@ def test_notification_written_and_delivered_after_commit(world, django_capture_o
     assert Notification.objects.filter(status="sent").count() == 2
 
 
+def test_one_delivery_task_per_transaction(world, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        first = notify([world.gina], subject="新诉求")
+        second = notify([world.alice, world.greg], subject="已受理")
+    assert len(callbacks) == 1
+    assert sorted(callbacks[0].ids) == sorted(n.pk for n in first + second)
+
+
 def test_failed_channel_recorded_not_raised(world, settings):
     settings.NOTIFICATION_CHANNELS = {**settings.NOTIFICATION_CHANNELS,
                                       "email": "xingfuli.core.channels.EmailChannel"}
