@@ -334,3 +334,12 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+# Scheduled sessions shared by the volunteer station and the youth palace.
+from xingfuli.core.scheduling_models import (  # noqa: E402, F401
+    Booking,
+    Session,
+    SessionRole,
+    SessionSeries,
+)
