@@ -511,7 +511,7 @@ def activity_record(
     project_id: int | None = None, place: str = "", attendees: int = 0, notes: str = "",
     idempotency_key: str = "",
 ) -> Activity:
-    community = scoped(Community.objects.all(), actor, write=True).filter(pk=community_id).first()
+    community = scoped(Community.objects.all(), actor).filter(pk=community_id).first()
     if community is None:
         raise NotFound()
     require(actor, Capability.MANAGE_ELEVATORS, community_id=community.pk)
