@@ -1,7 +1,9 @@
 """List, or fill in, the untranslated entries of the zh-hans catalogues.
 
     python scripts/untranslated.py                 # list them, as JSON {catalogue: [msgid, ...]}
-    python scripts/untranslated.py fill FILE.json  # FILE: {msgid: msgstr} (plural: [msgstr, ...])
+    python scripts/untranslated.py fill FILE.json [APP]
+        # FILE: {msgid: msgstr} (plural: [msgstr, ...]); APP: only xingfuli/APP/locale
+        # ("project" for xingfuli/locale)
 
 Filling clears the fuzzy flag and stale `#|` previous-msgid lines, then compile with
 `xingfuli manage compile_translations`.
@@ -33,13 +35,19 @@ def main(argv: list[str]) -> int:
         }
         print(json.dumps({k: v for k, v in out.items() if v}, ensure_ascii=False, indent=1))
         return 0
-    if argv[0] != "fill" or len(argv) != 2:
+    if argv[0] != "fill" or len(argv) not in (2, 3):
         print(__doc__)
         return 2
     table: dict[str, str | list[str]] = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
+    paths = catalogues()
+    if len(argv) == 3:
+        app = argv[2]
+        base = ROOT / "xingfuli" if app == "project" else ROOT / "xingfuli" / app
+        paths = [p for p in paths if p.parents[2] == base / "locale"]
     left = 0
-    for path in catalogues():
+    for path in paths:
         po = polib.pofile(str(path))
+        changed = False
         for entry in po:
             if not pending(entry):
                 continue
@@ -55,7 +63,9 @@ def main(argv: list[str]) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
-        po.save()
+            changed = True
+        if changed:
+            po.save()
     print(f"untranslated entries left: {left}")
     return 0
 

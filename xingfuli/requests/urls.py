@@ -16,4 +16,5 @@ urlpatterns: list[URLPattern] = [
     path("<int:request_id>/", views.detail, name="detail"),
     path("<int:request_id>/act/<str:action>/", views.act, name="act"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
+    path("open311-clients/", views.open311_clients, name="open311_clients"),
 ]

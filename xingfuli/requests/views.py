@@ -551,3 +551,60 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
     response = FileResponse(handle)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+# --- Open311 clients -------------------------------------------------------------------------
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def open311_clients(request: HttpRequest) -> HttpResponse:
+    """Community admins register the programs that report through Open311 and revoke them.
+
+    A new client's API key is shown once, on the answer to the POST, and never stored.
+    """
+    from xingfuli.core.selectors import communities_for
+    from xingfuli.requests.open311 import services as open311
+
+    actor = _actor(request)
+    communities = [c for c in communities_for(actor=actor)
+                   if has_capability(actor, Capability.MANAGE_GRID, community_id=c.pk)]
+    if not communities:
+        raise Forbidden()
+    new_key = ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                client = open311.open311_client_revoke(
+                    actor=actor, client_id=_choice(request.POST["revoke"], "revoke"))
+                messages.success(request, _("%(name)s can no longer report.")
+                                 % {"name": client.name})
+                return redirect("requests:open311_clients")
+            community_id = _choice(request.POST.get("community_id") or communities[0].pk,
+                                   "community_id")
+            if community_id not in {c.pk for c in communities}:
+                raise DomainError(ErrorCode.INVALID, _("Choose a community you manage."),
+                                  field="community_id")
+            _client, new_key = open311.open311_client_create(
+                actor=actor, community_id=community_id, name=request.POST.get("name", ""))
+        except DomainError as exc:
+            if exc.code in (ErrorCode.NOT_FOUND, ErrorCode.FORBIDDEN):
+                raise
+            error, status = str(exc.message), 400
+    return render(request, "requests/open311_clients.html", {
+        "clients": open311.open311_clients_for(actor=actor),
+        "communities": communities,
+        "new_key": new_key,
+        "error": error,
+        "name": request.POST.get("name", "") if error else "",
+        "endpoint": request.build_absolute_uri(reverse("open311:discovery", args=["json"])),
+    }, status=status)
+
+
+def _choice(value: Any, field: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise DomainError(ErrorCode.INVALID, _("Not a valid choice."), field=field) from None

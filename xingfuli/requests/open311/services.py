@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xingfuli.core import audit
-from xingfuli.core.errors import DomainError, ErrorCode, Forbidden
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import Community, Role, RoleAssignment, User
-from xingfuli.core.permissions import Capability, require
+from xingfuli.core.permissions import Capability, has_capability, require
+from xingfuli.core.scoping import scoped
 from xingfuli.registry.models import Building
 from xingfuli.requests.models import Category, Open311Client, Request
 from xingfuli.requests.services import request_submit
@@ -66,6 +67,33 @@ def open311_client_create(
     audit.record("requests.open311_client.created", actor=actor, target=client,
                  community_id=community.pk, name=name)
     return client, key
+
+
+@transaction.atomic
+def open311_client_revoke(*, actor: User, client_id: int) -> Open311Client:
+    """Stop the client's key from working and its system login from acting; keep its requests."""
+    client = scoped(Open311Client.objects.select_for_update(), actor, write=True).filter(
+        pk=client_id
+    ).first()
+    if client is None:
+        raise NotFound()
+    require(actor, Capability.MANAGE_GRID, community_id=client.community_id)
+    if client.revoked_at is None:
+        client.revoked_at = timezone.now()
+        client.save(update_fields=["revoked_at"])
+        User.objects.filter(pk=client.user_id).update(is_active=False)
+        audit.record("requests.open311_client.revoked", actor=actor, target=client,
+                     community_id=client.community_id, name=client.name)
+    return client
+
+
+def open311_clients_for(*, actor: User) -> list[Open311Client]:
+    """The Open311 clients of the communities the actor manages, newest first."""
+    return [
+        c for c in scoped(Open311Client.objects.select_related("community"), actor)
+        .order_by("-created_at")
+        if has_capability(actor, Capability.MANAGE_GRID, community_id=c.community_id)
+    ]
 
 
 def client_for_key(key: str) -> Open311Client:
