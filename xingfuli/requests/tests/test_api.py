@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from xingfuli.requests import services
 from xingfuli.requests.models import Request
@@ -131,7 +132,10 @@ def test_kpis_on_a_known_data_set(world, cats, login, django_assert_num_queries)
     client = login(world.carol)
     params = {"start": "2026-11-01", "end": "2026-11-30"}
     client.get(f"{API}/kpis", params)
-    with django_assert_num_queries(5):  # session, user, roles, counts, medians
+    # Session, user, roles, then the counts with the median (PostgreSQL), or the counts and
+    # the medians (SQLite has no ordered-set aggregate).
+    queries = 4 if connection.vendor == "postgresql" else 5
+    with django_assert_num_queries(queries):
         [k] = client.get(f"{API}/kpis", params).json()
     assert k["dispatched"] == 5
     assert k["responded_in_time"] == 3  # on site within 2 h: 30, 60, 90 min
@@ -141,7 +145,7 @@ def test_kpis_on_a_known_data_set(world, cats, login, django_assert_num_queries)
     assert k["satisfaction_rate"] == 0.6667
     assert k["on_time_rate"] == 0.6667
     assert k["median_seconds_to_resolve"] == 3600  # of 30, 60 and 180 min
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(queries):
         rows = client.get(f"{API}/kpis", params | {"group_by": "grid"}).json()
     assert [(r["name"], r["dispatched"]) for r in rows] == [("第一网格", 5)]
     assert login(world.oscar).get(f"{API}/kpis", params).json()[0]["dispatched"] == 0
