@@ -180,7 +180,7 @@ def test_the_whole_lifecycle_with_events(world, setup):
 
 
 def test_illegal_moves_are_named_and_change_nothing(world, setup):
-    pav, topic, opts, heads = setup
+    pav, topic, opts, _heads = setup
     assert code_of(lambda: services.item_add(actor=world.carol, topic_id=topic.pk, title="x",
                                              owner_label="y")) == (
         ErrorCode.INVALID_TRANSITION, "status")
@@ -209,7 +209,7 @@ def test_illegal_moves_are_named_and_change_nothing(world, setup):
 
 
 def test_attendance_only_adults_of_the_buildings_once(world, setup):
-    pav, topic, opts, heads = setup
+    pav, topic, _opts, heads = setup
     meeting = services.meeting_schedule(actor=world.carol, topic_id=topic.pk,
                                         pavilion_id=pav.pk,
                                         starts_at=timezone.now() + dt.timedelta(days=1))
@@ -239,7 +239,7 @@ def test_attendance_only_adults_of_the_buildings_once(world, setup):
 
 
 def test_who_may_do_what(world, setup):
-    pav, topic, opts, heads = setup
+    pav, topic, _opts, _heads = setup
     # Outsiders do not even see the topic; grid workers and the street read but do not manage.
     assert code_of(lambda: services.option_add(actor=world.oscar, topic_id=topic.pk,
                                                title="x"))[0] == ErrorCode.NOT_FOUND
@@ -270,7 +270,7 @@ def test_who_may_do_what(world, setup):
 
 
 def test_bad_input_names_the_field(world, setup):
-    pav, topic, opts, heads = setup
+    _pav, topic, _opts, _heads = setup
     assert code_of(lambda: services.topic_create(
         actor=world.carol, community_id=world.community.pk, title="  ", kind="major")) == (
         ErrorCode.INVALID, "title")
