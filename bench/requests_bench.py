@@ -16,7 +16,8 @@ shared 2-core machine drift. Nothing is asserted.
    row into a table of the same database, served by Granian with the same options.
 2. Inbox: ROWS requests bulk-inserted server-side (generate_series), then the first page (30
    rows, newest first) of `requests_for_inbox` for community staff and a grid worker, with and
-   without a status filter, and the paginator's count; baseline: the same page as plain SQL.
+   without a status filter, and with the page's capped count (CappedPaginator); baseline: the
+   same page as plain SQL.
 3. KPIs: `community_kpi` over a year and `requests_kpis` grouped by grid; baseline: the same
    aggregates (counts and the median) as one plain SQL statement each.
 """
@@ -338,10 +339,10 @@ def explain(qs: Any) -> list[str]:
 
 
 def bench_inbox(world: Any, runs: int) -> list[str]:
-    from django.core.paginator import Paginator
     from django.db import connection
 
     from xingfuli.core.models import User
+    from xingfuli.core.pages import CappedPaginator
     from xingfuli.requests.models import Request
     from xingfuli.requests.selectors import InboxFilter, requests_for_inbox
 
@@ -380,7 +381,8 @@ def bench_inbox(world: Any, runs: int) -> list[str]:
         def page_and_count(actor: User = actor, statuses: Any = statuses) -> object:
             fresh = User.objects.get(pk=actor.pk)
             qs = requests_for_inbox(actor=fresh, filters=InboxFilter(status=statuses))
-            return list(Paginator(qs, PAGE).get_page(1).object_list)
+            # As the inbox page: the count stops at CappedPaginator.cap + 1 rows.
+            return list(CappedPaginator(qs, PAGE).get_page(1).object_list)
 
         def plain(where: str = where, params: list[Any] = params) -> list[tuple[Any, ...]]:
             with connection.cursor() as cursor:
@@ -394,7 +396,8 @@ def bench_inbox(world: Any, runs: int) -> list[str]:
               f"{ratio(p50, b50):>9} │ {c50:8.2f}ms {c99:5.2f}ms", flush=True)
         qs = requests_for_inbox(actor=User.objects.get(pk=actor.pk),
                                 filters=InboxFilter(status=statuses))
-        for what, part in [("page", qs[:PAGE]), ("count", qs.order_by().values("pk"))]:
+        capped = qs.order_by().values("pk")[: CappedPaginator.cap + 1]
+        for what, part in [("page", qs[:PAGE]), ("capped count", capped)]:
             plan = explain(part)
             for n, line in enumerate(plan):
                 if "Seq Scan on " + table in line:
