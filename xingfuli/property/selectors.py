@@ -20,7 +20,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from xingfuli.core.errors import NotFound
-from xingfuli.core.permissions import Capability, has_capability
+from xingfuli.core.models import Role, RoleAssignment, User
+from xingfuli.core.permissions import Capability, has_capability, roles_of
 from xingfuli.core.scoping import scoped
 from xingfuli.property.models import (
     BudgetApproval,
@@ -32,6 +33,7 @@ from xingfuli.property.models import (
     Spending,
     TeamMember,
 )
+from xingfuli.registry.models import Building
 
 _MONEY: Any = DecimalField(max_digits=14, decimal_places=2)
 
@@ -39,6 +41,47 @@ _MONEY: Any = DecimalField(max_digits=14, decimal_places=2)
 def can_manage(actor: Any, community_id: int) -> bool:
     """Admins and the dispatcher change the center; community staff only read it."""
     return has_capability(actor, Capability.MANAGE_PROPERTY, community_id=community_id)
+
+
+def can_approve_budget(actor: Any, community_id: int) -> bool:
+    """Only a community admin raises a project's ceiling (services.budget_approve checks it)."""
+    if getattr(actor, "is_superuser", False):
+        return True
+    return any(a.role == Role.COMMUNITY_ADMIN and a.community_id == community_id
+               for a in roles_of(actor))
+
+
+def managed_communities(*, actor: Any) -> list[tuple[int, str]]:
+    """(id, name) of the communities whose center the actor manages, in name order (no query
+    for someone who manages none)."""
+    if not has_capability(actor, Capability.MANAGE_PROPERTY):
+        return []
+    return [
+        (c.community_id, c.community.name) for c in centers_for(actor=actor)
+        if can_manage(actor, c.community_id)
+    ]
+
+
+def member_candidate(*, actor: Any, community_id: int, mobile: str) -> User | None:
+    """The active person with this mobile number among the community's people (anyone who
+    holds a role in it: staff, residents with an account, team members). None for anyone who
+    does not manage the community's center."""
+    mobile = (mobile or "").strip()
+    if not mobile or not can_manage(actor, community_id):
+        return None
+    ids = RoleAssignment.objects.filter(community_id=community_id).values("user_id")
+    return User.objects.filter(mobile=mobile, is_active=True, pk__in=Subquery(ids)).first()
+
+
+def community_buildings(*, actor: Any, community_ids: list[int]) -> list[Building]:
+    """The buildings of the communities whose center the actor manages, in number order, for
+    choosing a project's buildings (one query; the dispatcher does not read the registry, so
+    this is gated by MANAGE_PROPERTY instead of the registry's scope)."""
+    allowed = [pk for pk in community_ids if can_manage(actor, pk)]
+    if not allowed:
+        return []
+    rows = Building.objects.filter(community_id__in=allowed).select_related("community")
+    return sorted(rows, key=lambda b: (b.community_id, len(b.number), b.number, b.pk))
 
 
 # --- center and teams ------------------------------------------------------------------------
@@ -160,6 +203,15 @@ def access_project(*, actor: Any, project_id: int) -> RenovationProject:
     if project is None:
         raise NotFound()
     return project
+
+
+def access_item(*, actor: Any, item_id: int) -> ProjectItem:
+    item = scoped(ProjectItem.objects.select_related("project"), actor).filter(
+        pk=item_id
+    ).first()
+    if item is None:
+        raise NotFound()
+    return item
 
 
 def project_items(*, project: RenovationProject) -> QuerySet[ProjectItem]:
