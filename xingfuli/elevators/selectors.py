@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from xingfuli.core.errors import NotFound
@@ -109,7 +109,7 @@ def projects_with_figures(*, actor: Any, stage: str = "") -> QuerySet[Project]:
         sourced=Coalesce(Subquery(sources, output_field=_MONEY), Value(ZERO),
                          output_field=_MONEY),
         open_ballots=Subquery(ballots),
-    )
+    ).annotate(raised=F("paid") + F("sourced"))
 
 
 def access_project(*, actor: Any, project_id: int) -> Project:

@@ -1,0 +1,203 @@
+"""Pages and the JSON API: who sees what, errors naming the field, query counts."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from xingfuli.elevators import services
+from xingfuli.elevators.models import Activity, Ballot, Project, Stage
+from xingfuli.elevators.tests.factories import owner_login, owners_for, project_at, unit_with
+
+
+def _projects(world, n):
+    out = []
+    for _ in range(n):
+        building, dwellings = unit_with(world, ["60.00"] * 4)
+        owners = owners_for(world, dwellings)
+        out.append((project_at(world, building), dwellings, owners))
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_list_page_and_api_queries_do_not_grow(world, login, django_assert_num_queries, n):
+    for project, _d, _o in _projects(world, n):
+        services.round_open(actor=world.carol, project_id=project.pk)
+    client = login(world.carol)
+    client.get("/elevators/")  # warm caches (session, roles)
+    with django_assert_num_queries(11):
+        response = client.get("/elevators/")
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card"') >= n
+    with django_assert_num_queries(5):
+        response = client.get("/api/v1/elevators/projects")
+    assert len(response.json()) == n
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_project_page_queries_do_not_grow_with_dwellings(world, login,
+                                                        django_assert_num_queries, n):
+    building, dwellings = unit_with(world, ["60.00"] * n)
+    owners = owners_for(world, dwellings)
+    project = project_at(world, building)
+    services.round_open(actor=world.carol, project_id=project.pk)
+    for o in owners:
+        services.ballot_record_paper(actor=world.carol, project_id=project.pk, owner_id=o.pk,
+                                     choice="yes")
+    client = login(world.carol)
+    client.get(f"/elevators/{project.pk}/")
+    with django_assert_num_queries(20):
+        response = client.get(f"/elevators/{project.pk}/")
+    assert response.status_code == 200
+
+
+def test_owner_votes_on_the_page_and_staff_record_paper_with_htmx(world, login):
+    [(project, dwellings, owners)] = _projects(world, 1)
+    user = owner_login(world, owners[0], dwellings[0])
+    services.round_open(actor=world.carol, project_id=project.pk)
+    client = login(user)
+    page = client.get(f"/elevators/{project.pk}/").content.decode()
+    assert "Cast my vote" in page and "Record a paper ballot" not in page
+    assert "Every voter" not in page  # neighbours' votes are for staff
+    response = client.post(f"/elevators/{project.pk}/vote/", {"choice": "yes"},
+                           HTTP_HX_REQUEST="true")
+    assert "Your ballot is counted" in response.content.decode()
+    assert Ballot.objects.get().channel == "online"
+    staff = login(world.carol)
+    response = staff.post(f"/elevators/{project.pk}/paper/",
+                          {"owner_id": owners[0].pk, "choice": "no"}, HTTP_HX_REQUEST="true")
+    assert "already voted" in response.content.decode()  # the error beside the field
+    for o in owners[1:3]:
+        response = staff.post(f"/elevators/{project.pk}/paper/",
+                              {"owner_id": o.pk, "choice": "yes"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Passed: both tests met" in body and "180.00 / 240.00 = 3/4" in body
+    bad = staff.post(f"/elevators/{project.pk}/paper/", {"owner_id": "x", "choice": "yes"})
+    assert bad.status_code == 400
+
+
+def test_outsiders_get_404_and_grid_workers_read_only(world, login):
+    [(project, _dwellings, owners)] = _projects(world, 1)
+    services.round_open(actor=world.carol, project_id=project.pk)
+    _b, other = unit_with(world, ["60.00"])
+    neighbour = owner_login(world, owners_for(world, other)[0], other[0], "邻居")
+    assert login(neighbour).get(f"/elevators/{project.pk}/").status_code == 404
+    assert login(neighbour).get(f"/api/v1/elevators/projects/{project.pk}/result").status_code \
+        == 404
+    assert login(neighbour).post(f"/api/v1/elevators/projects/{project.pk}/ballots",
+                                 data={"choice": "yes"},
+                                 content_type="application/json").status_code == 404
+    assert login(world.oscar).get(f"/elevators/{project.pk}/").status_code == 404
+    page = login(world.gina).get(f"/elevators/{project.pk}/")
+    assert page.status_code == 200 and "Record a paper ballot" not in page.content.decode()
+    assert login(world.gina).post(f"/elevators/{project.pk}/paper/",
+                                  {"owner_id": owners[0].pk, "choice": "yes"}).status_code == 403
+
+
+def test_api_flow_plan_advance_contributions(world, login):
+    building, dwellings = unit_with(world, ["60.00", "70.00", "80.00"])
+    client = login(world.carol)
+    r = client.post("/api/v1/elevators/projects", data={"building_id": building.pk,
+                                                        "unit_id": building.units.get().pk},
+                    content_type="application/json")
+    assert r.status_code == 201, r.content
+    pid = r.json()["id"]
+    r = client.post(f"/api/v1/elevators/projects/{pid}/advance",
+                    data={"to_stage": "design", "on": str(timezone.localdate()), "version": 1},
+                    content_type="application/json")
+    assert r.status_code == 200 and r.json()["stage"] == "design"
+    r = client.put(f"/api/v1/elevators/projects/{pid}/plan",
+                   data={"version": 1, "budget": "100.00"}, content_type="application/json")
+    assert r.status_code == 409  # stale version
+    r = client.put(f"/api/v1/elevators/projects/{pid}/plan",
+                   data={"version": 2, "budget": "1000.00", "sharing_method": "area",
+                         "sources": [{"kind": "subsidy", "name": "补助", "amount": "1.00"}]},
+                   content_type="application/json")
+    assert r.status_code == 200, r.content
+    assert sum(float(s["share"]) for s in r.json()["shares"]) == pytest.approx(999.0)
+    r = client.post(f"/api/v1/elevators/projects/{pid}/advance",
+                    data={"to_stage": "notice", "on": str(timezone.localdate()), "version": 3},
+                    content_type="application/json")
+    assert r.status_code == 400 and r.json()["code"] == "invalid_transition"
+    body = {"dwelling_id": dwellings[1].pk, "kind": "payment", "amount": "100.50",
+            "on": str(timezone.localdate()), "idempotency_key": "abc"}
+    for _ in range(2):
+        r = client.post(f"/api/v1/elevators/projects/{pid}/contributions", data=body,
+                        content_type="application/json")
+        assert r.status_code == 201
+    assert len(client.get(f"/api/v1/elevators/projects/{pid}/contributions").json()) == 1
+    r = client.post(f"/api/v1/elevators/projects/{pid}/contributions",
+                    data={**body, "amount": "-3", "idempotency_key": ""},
+                    content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "amount"
+
+
+def test_documents_are_served_only_to_those_who_see_the_project(world, login, settings,
+                                                                tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    [(project, _d, _o)] = _projects(world, 1)
+    client = login(world.carol)
+    r = client.post(f"/elevators/{project.pk}/documents/",
+                    {"stage": "consent", "title": "公示照片",
+                     "file": SimpleUploadedFile("notice.txt", b"posted")})
+    assert r.status_code == 302
+    doc = project.documents.get()
+    assert b"".join(client.get(f"/elevators/documents/{doc.pk}/").streaming_content) \
+        == b"posted"
+    assert login(world.oscar).get(f"/elevators/documents/{doc.pk}/").status_code == 404
+    r = login(world.carol).post(f"/elevators/{project.pk}/documents/",
+                                {"stage": "in_use", "title": "x",
+                                 "file": SimpleUploadedFile("a.txt", b"x")})
+    assert r.status_code == 400 and "has not reached this stage" in r.content.decode()
+
+
+def test_advance_page_shows_the_notice_error(world, login):
+    building, _d = unit_with(world, ["60.00"] * 2)
+    project = project_at(world, building, stage=Stage.NOTICE,
+                         since=timezone.localdate() - dt.timedelta(days=3))
+    project.notice_starts_on = project.stage_since
+    project.notice_ends_on = project.stage_since + dt.timedelta(days=15)
+    project.save()
+    r = login(world.carol).post(f"/elevators/{project.pk}/advance/", {
+        "to_stage": "consent", "on": str(timezone.localdate()), "version": project.version})
+    assert r.status_code == 400 and "The public notice runs until" in r.content.decode()
+    assert Project.objects.get(pk=project.pk).stage == Stage.NOTICE
+
+
+def test_activities_page_records_and_counts(world, login):
+    client = login(world.carol)
+    r = client.post("/elevators/activities/", {
+        "kind": "site_visit", "held_on": "2026-11-01", "title": "参观九龙坡已装电梯",
+        "attendees": 12, "idempotency_key": "k"})
+    assert r.status_code == 302
+    assert Activity.objects.filter(kind="site_visit").count() == 1
+    page = client.get("/elevators/activities/").content.decode()
+    assert "0 discussion meetings and 1 site inspections" in page
+    r = client.post("/elevators/activities/", {"kind": "site_visit", "held_on": "2999-01-01",
+                                               "title": "x", "attendees": 1})
+    assert r.status_code == 400
+
+
+def test_summary_counts_from_records(world, login):
+    from xingfuli.dashboard.selectors import SummaryContext
+    from xingfuli.elevators.summary import elevators_section
+
+    for stage in (Stage.IN_USE, Stage.IN_USE, Stage.CONSTRUCTION, Stage.COMMISSIONING,
+                  Stage.CONSENT):
+        building, _d = unit_with(world, ["60.00"])
+        project_at(world, building, stage=stage)
+    services.activity_record(actor=world.carol, community_id=world.community.pk,
+                             kind="meeting", held_on=timezone.localdate(), title="协调会")
+    ctx = SummaryContext(world.community, timezone.localdate(), timezone.now())
+    assert elevators_section(ctx) == {"elevators_in_use": 2, "elevators_installing": 2,
+                                      "elevator_meetings": 1, "elevator_site_visits": 0}
+
+
+def test_sheet_pdf(world, login):
+    [(project, _d, _owners)] = _projects(world, 1)
+    services.round_open(actor=world.carol, project_id=project.pk)
+    r = login(world.carol).get(f"/elevators/{project.pk}/sheet.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    json.dumps(project.pk)
