@@ -77,7 +77,7 @@ def test_api_lists_do_not_grow_and_outsiders_see_nothing(world, login,
         assert len(client.get(f"{API}/pavilions").json()) == 2
     outsider = login(world.oscar)
     assert outsider.get(f"{API}/topics").json() == []
-    topic = Topic.objects.first()
+    topic = Topic.objects.all()[0]
     assert outsider.get(f"{API}/topics/{topic.pk}").status_code == 404
 
 
