@@ -1,0 +1,55 @@
+"""Forms of the youth pages: shape only; the rules are in services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xingfuli.youth.models import Child, Guardian
+
+
+class ChildForm(forms.Form):
+    resident = forms.ChoiceField(label=_("Child in our household record"), required=False)
+    name = forms.CharField(label=_("Name (if not in the list)"), max_length=50, required=False)
+    sex = forms.ChoiceField(label=_("Boy or girl"), required=False,
+                            choices=[("", "—"), *Child.Sex.choices])
+    birth_date = forms.DateField(label=_("Birth date"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    school = forms.CharField(label=_("School and class"), max_length=100, required=False)
+    care_note = forms.CharField(label=_("Note for teachers (allergies, who to call)"),
+                                max_length=200, required=False)
+    relation = forms.ChoiceField(label=_("You are the child's"),
+                                 choices=[(v, label) for v, label in Guardian.Relation.choices
+                                          if v in ("mother", "father", "grandparent")])
+
+    def __init__(self, *args: Any, residents: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].choices = [("", _("Not in the list"))] + [
+            (str(r.pk), f"{r.name} ({r.birth_date:%Y-%m-%d})") for r in residents
+        ]
+
+
+class EnrolForm(forms.Form):
+    child = forms.ChoiceField(label=_("Child"))
+    consent = forms.BooleanField(
+        label=_("I am the child's guardian and I consent to the processing of my child's data "
+                "as described above."), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+
+    def __init__(self, *args: Any, children: list[Child], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].choices = [(str(c.pk), c.name) for c in children]
+
+
+class PickupPersonForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(label=_("Relation"), choices=Guardian.Relation.choices)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+
+
+class PickupForm(forms.Form):
+    person_name = forms.CharField(label=_("Name of the person who came"), max_length=50,
+                                  required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
