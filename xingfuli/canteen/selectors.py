@@ -412,7 +412,7 @@ def counter_orders(*, canteen: Canteen, day: dt.date) -> list[Order]:
 
 def _runs_qs() -> QuerySet[DeliveryRun]:
     stops = Delivery.objects.select_related(
-        "order__diner__resident__household__dwelling__unit").order_by(
+        "order__diner__resident__household__dwelling__unit__building").order_by(
         "order__diner__resident__household__dwelling__unit__number",
         "order__diner__resident__household__dwelling__floor",
         "order__diner__resident__household__dwelling__room", "pk")

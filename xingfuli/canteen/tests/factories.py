@@ -18,7 +18,7 @@ TZ = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=TZ)
 NEXT_MONDAY = dt.date(2026, 11, 30)
 
-DISHES = (
+DISHES: tuple[tuple[str, str, list[str]], ...] = (
     ("红烧肉", "meat", ["soft"]), ("宫保鸡丁", "meat", []), ("清蒸鱼", "meat", ["low_salt"]),
     ("炒青菜", "veg", ["low_salt", "vegetarian"]), ("麻婆豆腐", "veg", ["soft"]),
     ("醋溜白菜", "veg", []), ("番茄蛋汤", "soup", []), ("冬瓜汤", "soup", ["low_salt"]),
