@@ -1,0 +1,326 @@
+"""Pages of the civilization practice station: parse input, call selectors and services, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xingfuli.core import scheduling as sch
+from xingfuli.core.errors import DomainError, Forbidden, NotFound
+from xingfuli.core.models import User
+from xingfuli.core.pages import actor_of as _actor
+from xingfuli.core.pages import staff_page
+from xingfuli.volunteers import certificate, selectors, services
+from xingfuli.volunteers.chinese_calendar import festivals
+from xingfuli.volunteers.forms import ClaimForm
+
+
+def _community_id(actor: User) -> int:
+    community = selectors.home_community(actor)
+    if community is None:
+        raise NotFound()
+    return community.pk
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value or default)
+    except ValueError:
+        return default
+    return number if low <= number <= high else default
+
+
+@staff_page
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The activity calendar of a month: festivals and sessions."""
+    actor = _actor(request)
+    community_id = _community_id(actor)
+    today = timezone.localdate()
+    year = _int(request.GET.get("year"), today.year, 2000, 2100)
+    month = _int(request.GET.get("month"), today.month, 1, 12)
+    previous = dt.date(year, month, 1) - dt.timedelta(days=1)
+    following = dt.date(year, month, 28) + dt.timedelta(days=7)
+    return render(request, "volunteers/home.html", {
+        "days": selectors.activity_calendar(community_id=community_id, year=year, month=month),
+        "month": dt.date(year, month, 1),
+        "previous": previous, "following": following,
+        "can_manage": selectors.can_manage(actor, community_id),
+        "festivals": festivals(year),
+    })
+
+
+def _activity_context(actor: User, activity_id: int) -> dict[str, Any]:
+    activity = selectors.access_activity(actor=actor, activity_id=activity_id)
+    return {
+        "activity": activity,
+        "sessions": selectors.activity_sessions(actor=actor, activity=activity,
+                                                upcoming_only=True),
+        "is_volunteer": services.volunteer_of(actor, activity.community_id) is not None,
+        "can_manage": selectors.can_manage(actor, activity.community_id),
+    }
+
+
+@staff_page
+@require_GET
+def activity(request: HttpRequest, activity_id: int) -> HttpResponse:
+    return render(request, "volunteers/activity.html",
+                  _activity_context(_actor(request), activity_id))
+
+
+@staff_page
+@require_POST
+def sign_up(request: HttpRequest, session_id: int) -> HttpResponse:
+    actor = _actor(request)
+    session = sch.Session.objects.select_related("series").filter(
+        pk=session_id, series__module=services.MODULE).first()
+    if session is None:
+        raise NotFound()
+    activity_id = session.series.owner_id
+    selectors.access_activity(actor=actor, activity_id=activity_id)
+    try:
+        booking = services.activity_sign_up(
+            actor=actor, session_id=session.pk, role_code=request.POST.get("role", ""),
+            idempotency_key=request.POST.get("idempotency_key", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if booking.status == sch.Booking.Status.WAITLISTED:
+            messages.success(request, _("You are on the waiting list: number %(n)d.")
+                             % {"n": sch.waitlist_position(booking) or 0})
+        else:
+            messages.success(request, _("You are signed up."))
+    return redirect("volunteers:activity", activity_id)
+
+
+@staff_page
+@require_POST
+def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    actor = _actor(request)
+    booking = sch.Booking.objects.select_related("session__series").filter(
+        pk=booking_id, contact=actor).first()
+    if booking is None:
+        raise NotFound()
+    try:
+        services.sign_up_cancel(actor=actor, booking_id=booking.pk)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your sign-up is cancelled."))
+    return redirect("volunteers:activity", booking.session.series.owner_id)
+
+
+# --- at the door -----------------------------------------------------------------------------
+
+
+def _scan_url(request: HttpRequest, session: sch.Session) -> str:
+    return request.build_absolute_uri(
+        reverse("volunteers:scan", args=[sch.checkin_token(session)]))
+
+
+@staff_page
+@require_GET
+def session(request: HttpRequest, session_id: int) -> HttpResponse:
+    """The organiser's page of a session: the door QR code and the sign-ups with check-in."""
+    actor = _actor(request)
+    found = selectors.access_session(actor=actor, session_id=session_id)
+    url = _scan_url(request, found)
+    return render(request, "volunteers/session.html", {
+        "session": found, "activity": selectors.activity_of_session(found),
+        "bookings": list(sch.bookings_for_session(actor=actor, session_id=found.pk)),
+        "qr_svg": segno.make(url).svg_inline(scale=5), "scan_url": url,
+    })
+
+
+@staff_page
+@require_POST
+def check(request: HttpRequest, booking_id: int, direction: str) -> HttpResponse:
+    actor = _actor(request)
+    booking = sch.bookings_scoped(actor, write=True).filter(pk=booking_id).first()
+    if booking is None:
+        raise NotFound()
+    try:
+        if direction == "in":
+            services.session_check_in(actor=actor, booking_id=booking.pk)
+        else:
+            services.session_check_out(actor=actor, booking_id=booking.pk)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect("volunteers:session", booking.session_id)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, token: str) -> HttpResponse:
+    """Opened from the door QR code: one button checks the person in, or out."""
+    actor = _actor(request)
+    try:
+        found = sch.session_for_token(token)
+    except DomainError as exc:
+        return render(request, "volunteers/scan.html", {"error": exc.message}, status=400)
+    mine = list(sch.Booking.objects.filter(
+        session=found, contact=actor, status=sch.Booking.Status.CONFIRMED))
+    if request.method == "POST":
+        try:
+            done = services.session_scan(actor=actor, token=token)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            if done and done[0].checked_out_at is not None:
+                messages.success(request, _("Checked out. Thank you!"))
+                return redirect("volunteers:me")
+            messages.success(request, _("Checked in. Welcome!"))
+        return redirect("volunteers:scan", token)
+    return render(request, "volunteers/scan.html", {
+        "session": found, "mine": mine, "token": token,
+        "checked_in": any(b.checked_in_at and not b.checked_out_at for b in mine),
+        "done": bool(mine) and all(b.checked_out_at for b in mine),
+    })
+
+
+# --- my record and certificate -------------------------------------------------------------
+
+
+def _me_context(actor: User, **extra: Any) -> dict[str, Any]:
+    volunteer = selectors.my_volunteer(actor=actor)
+    context: dict[str, Any] = {
+        "volunteer": volunteer,
+        "record": selectors.volunteer_record(volunteer=volunteer) if volunteer else None,
+        "bookings": list(sch.bookings_of_contact(user=actor)[:20]),
+        "claim_form": ClaimForm(initial={"service_date": timezone.localdate()}),
+        "community": selectors.home_community(actor),
+        "next_star": None,
+    }
+    record = context["record"]
+    if record is not None and record.stars < len(services.STAR_HOURS):
+        context["next_star"] = services.STAR_HOURS[record.stars]
+    context.update(extra)
+    return context
+
+
+@staff_page
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    return render(request, "volunteers/me.html", _me_context(_actor(request)))
+
+
+@staff_page
+@require_POST
+def join(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    community = request.POST.get("community", "")
+    community_id = int(community) if community.isdigit() else _community_id(actor)
+    try:
+        services.volunteer_join(actor=actor, community_id=community_id)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("volunteers:me")
+    messages.success(request, _("Welcome to the volunteers!"))
+    return redirect("volunteers:me")
+
+
+@staff_page
+@require_POST
+def claim(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    volunteer = selectors.my_volunteer(actor=actor)
+    if volunteer is None:
+        raise Forbidden()
+    form = ClaimForm(request.POST)
+    if form.is_valid():
+        try:
+            services.claim_submit(actor=actor, community_id=volunteer.community_id,
+                                  service=form.cleaned_data["service"],
+                                  service_date=form.cleaned_data["service_date"],
+                                  minutes=int(form.cleaned_data["hours"] * 60))
+        except DomainError as exc:
+            field = {"minutes": "hours"}.get(exc.field or "", exc.field)
+            form.add_error(field if field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("Your claim is waiting for the organiser."))
+            return redirect("volunteers:me")
+    return render(request, "volunteers/me.html", _me_context(actor, claim_form=form),
+                  status=400)
+
+
+@staff_page
+@require_GET
+def my_certificate(request: HttpRequest) -> HttpResponse:
+    volunteer = selectors.my_volunteer(actor=_actor(request))
+    if volunteer is None:
+        raise NotFound()
+    return certificate.response(actor=_actor(request), volunteer=volunteer)
+
+
+@staff_page
+@require_GET
+def volunteer_certificate(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    actor = _actor(request)
+    volunteer = selectors.access_volunteer(actor=actor, volunteer_id=volunteer_id)
+    return certificate.response(actor=actor, volunteer=volunteer)
+
+
+# --- organiser pages ------------------------------------------------------------------------
+
+
+@staff_page
+@require_GET
+def claims(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "volunteers/claims.html",
+                  {"claims": list(selectors.claims_pending(actor=actor)[:200])})
+
+
+@staff_page
+@require_POST
+def claim_decide(request: HttpRequest, record_id: int) -> HttpResponse:
+    actor = _actor(request)
+    record = selectors.claims_pending(actor=actor).filter(pk=record_id).first()
+    if record is None:
+        raise NotFound()
+    try:
+        services.claim_decide(actor=actor, record_id=record.pk,
+                              approve=request.POST.get("decision") == "approve",
+                              note=request.POST.get("note", ""),
+                              version=_int(request.POST.get("version"), 0, 0, 10**9) or None)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The claim is decided."))
+    return redirect("volunteers:claims")
+
+
+@staff_page
+@require_GET
+def teams(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "volunteers/teams.html", {
+        "teams": list(selectors.teams_for(actor=actor)),
+        "volunteers": list(selectors.volunteers_for(actor=actor)[:200]),
+    })
+
+
+@staff_page
+@require_GET
+def birthdays(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    community = selectors.managed_community(actor)
+    if community is None:
+        raise NotFound()
+    today = timezone.localdate()
+    year = _int(request.GET.get("year"), today.year, 2000, 2100)
+    quarter = _int(request.GET.get("quarter"), (today.month - 1) // 3 + 1, 1, 4)
+    return render(request, "volunteers/birthdays.html", {
+        "rows": selectors.birthday_list(actor=actor, community_id=community.pk, year=year,
+                                        quarter=quarter),
+        "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
+    })
