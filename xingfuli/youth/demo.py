@@ -206,10 +206,10 @@ def build_youth(world: DemoWorld) -> None:
         for p in plans
     )
     session_rows: list[tuple[_Plan, Session]] = []
-    for p, s in zip(plans, series, strict=True):
+    for p, ser in zip(plans, series, strict=True):
         for start, end in p.slots:
             session_rows.append((p, Session(
-                series=s, community=community, starts_at=start, ends_at=end,
+                series=ser, community=community, starts_at=start, ends_at=end,
                 place=p.course.place, capacity=p.course.capacity, created_at=world.now,
                 reminded_at=start - dt.timedelta(days=1) if start < world.now else None,
             )))
@@ -243,7 +243,7 @@ def build_youth(world: DemoWorld) -> None:
     parent_resident = None
     if parent_child is not None:
         parent_resident = Resident.objects.filter(
-            household_id=parent_child.household_id, status=Resident.Status.ACTIVE,
+            household_id=parent_child.household_id or 0, status=Resident.Status.ACTIVE,
             birth_date__lte=dt.date(year - 24, 1, 1), birth_date__gt=dt.date(year - 56, 1, 1),
         ).exclude(Q(user__isnull=False)).order_by("pk").first()
     guardian_user = None
@@ -286,56 +286,59 @@ def build_youth(world: DemoWorld) -> None:
 
     # --- enrolments, consents and attendance -------------------------------------------------
     by_course: dict[int, list[Session]] = {}
-    for p, s in session_rows:
-        by_course.setdefault(p.course.pk, []).append(s)
+    for p, row in session_rows:
+        by_course.setdefault(p.course.pk, []).append(row)
     bookings: list[dict[str, Any]] = []
     consents: list[Consent] = []
     pickups: list[Pickup] = []
     staff_id = world.community_staff[community.pk][0]
     for p in plans:
-        c = p.course
-        start_day = c.term.starts_on
-        pool = [k for k in children if c.min_age <= k.age_on(start_day) <= c.max_age]
+        crs = p.course
+        start_day = crs.term.starts_on
+        pool = [k for k in children if crs.min_age <= k.age_on(start_day) <= crs.max_age]
         rng.shuffle(pool)
         chosen = pool[:p.enrolled + p.full_waiting]
-        if parent_child is not None and c.kind == K.PROGRAMMING and c.term is terms["autumn"] \
-                and c.min_age <= parent_child.age_on(start_day) <= c.max_age \
-                and parent_child not in chosen:
+        if (parent_child is not None and crs.kind == K.PROGRAMMING
+                and crs.term is terms["autumn"]
+                and crs.min_age <= parent_child.age_on(start_day) <= crs.max_age
+                and parent_child not in chosen):
             chosen = [parent_child, *chosen[:-1]]
         enrolled_at = dt.datetime.combine(start_day - dt.timedelta(days=7), dt.time(10), SH)
         for n, kid in enumerate(chosen):
             g = first_guardian[id(kid)]
             consents.append(Consent(
-                child=kid, guardian=g, course=c, text_version="2026-1",
-                purpose=f"同意社区微少年宫为“{c.name}”（{c.term.name}）处理孩子的姓名、性别、"
+                child=kid, guardian=g, course=crs, text_version="2026-1",
+                purpose=f"同意社区微少年宫为“{crs.name}”（{crs.term.name}）处理孩子的姓名、性别、"
                         "出生日期、学校、给老师的提示、签到和接送记录，仅课程老师和社区工作人员可见。",
                 method=Consent.Method.ONLINE if g.user_id else Consent.Method.PAPER,
                 given_at=enrolled_at, recorded_by_id=g.user_id or staff_id,
             ))
             waiting = n >= p.enrolled
-            for s in by_course.get(c.pk, []):
-                past = s.starts_at < world.now
+            for sess in by_course.get(crs.pk, []):
+                past = sess.starts_at < world.now
                 if waiting and past:
                     continue  # they joined the waiting list lately
                 came = past and not waiting and rng.random() < 0.9
-                out_at = s.ends_at - dt.timedelta(minutes=rng.randint(0, 20)) if came else None
+                out_at = (sess.ends_at - dt.timedelta(minutes=rng.randint(0, 20))
+                          if came else None)
                 bookings.append({
-                    "session_id": s.pk, "community_id": community.pk,
+                    "session_id": sess.pk, "community_id": community.pk,
                     "attendee_kind": CHILD_KIND, "attendee_id": kid.pk,
                     "attendee_name": kid.name, "contact_id": g.user_id,
                     "booked_by_id": g.user_id or staff_id,
                     "status": CS.WAITLISTED if waiting else CS.CONFIRMED,
                     "created_at": enrolled_at + dt.timedelta(minutes=n),
                     "confirmed_at": None if waiting else enrolled_at,
-                    "checked_in_at": s.starts_at + dt.timedelta(minutes=rng.randint(-10, 10))
-                    if came else None,
+                    "checked_in_at": (sess.starts_at
+                                      + dt.timedelta(minutes=rng.randint(-10, 10))
+                                      if came else None),
                     "check_in_method": Booking.Method.STAFF if came else "",
                     "checked_out_at": out_at, "version": 1,
-                    "_held": came and s.starts_at.year == year,
+                    "_held": came and sess.starts_at.year == year,
                 })
-                if came and c.kind == K.HOLIDAY_CARE and s.starts_at.date() >= dt.date(
+                if came and crs.kind == K.HOLIDAY_CARE and sess.starts_at.date() >= dt.date(
                         year, 8, 24) and out_at is not None:
-                    pickups.append(Pickup(child=kid, course=c, day=s.starts_at.date(),
+                    pickups.append(Pickup(child=kid, course=crs, day=sess.starts_at.date(),
                                           outcome=Pickup.Outcome.ALLOWED, guardian=g,
                                           person_name=g.name, at=out_at))
     Consent.objects.bulk_create(consents, batch_size=2000)

@@ -26,7 +26,9 @@ class ChildForm(forms.Form):
 
     def __init__(self, *args: Any, residents: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["resident"].choices = [("", _("Not in the list"))] + [
+        field = self.fields["resident"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [("", _("Not in the list"))] + [
             (str(r.pk), f"{r.name} ({r.birth_date:%Y-%m-%d})") for r in residents
         ]
 
@@ -40,7 +42,9 @@ class EnrolForm(forms.Form):
 
     def __init__(self, *args: Any, children: list[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["child"].choices = [(str(c.pk), c.name) for c in children]
+        field = self.fields["child"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared above
+        field.choices = [(str(c.pk), c.name) for c in children]
 
 
 class PickupPersonForm(forms.Form):

@@ -234,7 +234,7 @@ class Enrolment:
 def enrolments_of(*, actor: Any, children: list[Child]) -> list[Enrolment]:
     """A guardian's children's upcoming enrolments, in three queries."""
     now = timezone.now()
-    rows = (
+    query = (
         Booking.objects.filter(
             attendee_kind=CHILD_KIND, attendee_id__in=[c.pk for c in children],
             session__series__owner_kind=COURSE_KIND, session__ends_at__gt=now,
@@ -247,7 +247,7 @@ def enrolments_of(*, actor: Any, children: list[Child]) -> list[Enrolment]:
         )
         .order_by("attendee_id", "session__series__owner_id")
     )
-    rows = list(rows)
+    rows: list[dict[str, Any]] = list(query)
     courses = {c.pk: c for c in courses_for(actor=actor).filter(
         pk__in={r["session__series__owner_id"] for r in rows})}
     by_id = {c.pk: c for c in children}
