@@ -43,7 +43,8 @@ ZERO = Decimal("0.00")
 def _timeline(rng: random.Random, stage: str, end: dt.date) -> list[tuple[str, dt.date]]:
     """Entry dates of every stage up to `stage`, the last one on or before `end`."""
     reached = STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]
-    gaps = {Stage.DESIGN: (20, 60), Stage.PLAN: (20, 50), Stage.NOTICE: (10, 30),
+    gaps: dict[str, tuple[int, int]] = {
+            Stage.DESIGN: (20, 60), Stage.PLAN: (20, 50), Stage.NOTICE: (10, 30),
             Stage.CONSENT: (17, 20), Stage.APPROVAL: (20, 40), Stage.CONSTRUCTION: (30, 90),
             Stage.COMMISSIONING: (60, 120), Stage.IN_USE: (10, 25)}
     steps = [rng.randint(*gaps[s]) for s in reached[1:]]
@@ -66,7 +67,7 @@ def build_elevators(world: DemoWorld) -> None:
             by_unit.setdefault(place.unit.pk, []).append(place)
     units = sorted(by_unit)
     chosen = rng.sample(units, IN_USE + INSTALLING + len(EARLIER) + 1)
-    plan: list[str] = ([Stage.IN_USE] * IN_USE + [Stage.CONSTRUCTION] * 2
+    plan: list[Stage] = ([Stage.IN_USE] * IN_USE + [Stage.CONSTRUCTION] * 2
                        + [Stage.COMMISSIONING] + list(EARLIER) + [Stage.CONSENT])
     projects: list[Project] = []
     timelines: list[list[tuple[str, dt.date]]] = []
@@ -243,7 +244,8 @@ def _votes(world: DemoWorld, rng: random.Random, rounds: list[tuple[BallotRound,
 
 
 def _owner_login(world: DemoWorld, owner: Owner) -> User:
-    resident = Resident.objects.select_related("household").get(pk=owner.resident_id)
+    assert owner.resident_id is not None  # noqa: S101 - chosen among owners who live here
+    resident = Resident.objects.get(pk=owner.resident_id)
     user = User.objects.create(mobile=OWNER_MOBILE, name=resident.name,
                                password=world.password_hash, date_joined=world.now)
     resident.user = user

@@ -25,7 +25,8 @@ CENT = Decimal("0.01")
 @pytest.mark.parametrize("total", ["100000.00", "100000.01", "99999.99", "0.05", "333333.33",
                                    "1.00", "0.00"])
 def test_split_sums_exactly_to_the_total(total):
-    weights = [(i, Fraction(w)) for i, w in enumerate((1, 1, 1, 3, 7, Fraction(1, 3)))]
+    ws = [Fraction(1), Fraction(1), Fraction(1), Fraction(3), Fraction(7), Fraction(1, 3)]
+    weights = list(enumerate(ws))
     shares = services.split_fen(Decimal(total), weights)
     assert sum(shares.values()) == Decimal(total)
     whole = sum(w for _i, w in weights)
