@@ -429,12 +429,12 @@ def pickup_write(*, actor: User, child: Child, course: Course, day: dt.date,
 
 
 def consent_purpose(course: Course) -> str:
+    """What a guardian consents to, as recorded with the consent."""
     return _(
-        "Processing of %(child_kind)s data (name, sex, birth date, school, note for teachers, "
-        "attendance and pick-ups) by the community's youth palace for the course "
-        "\u201c%(course)s\u201d (%(term)s), seen only by the course's teachers and community "
-        "staff."
-    ) % {"child_kind": _("the child's"), "course": course.name, "term": course.term.name}
+        'Processing of the child\'s data (name, sex, birth date, school, note for teachers, '
+        'attendance and pick-ups) by the community\'s youth palace for the course '
+        '"%(course)s" (%(term)s), seen only by the course\'s teachers and community staff.'
+    ) % {"course": course.name, "term": course.term.name}
 
 
 def needs_consent(child: Child, today: dt.date) -> bool:
