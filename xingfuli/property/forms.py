@@ -128,6 +128,37 @@ class ProjectForm(_PageForm):
         ]
 
 
+class ProjectEditForm(ProjectForm):
+    """The project's name, budget and buildings; its fund stays."""
+
+    id_prefix = "edit"
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["fund"]
+
+
+class CenterForm(_PageForm):
+    id_prefix = "center"
+    name = forms.CharField(label=_("Name of the center"), max_length=100)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+
+class CenterBuildingsForm(_PageForm):
+    id_prefix = "served"
+    building_ids = forms.TypedMultipleChoiceField(
+        label=_("Buildings served"), coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, buildings: Sequence[Building] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["building_ids"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)  # noqa: S101
+        field.choices = [(b.pk, gettext("Building %(n)s") % {"n": b.number}) for b in buildings]
+
+
 class ItemForm(_PageForm):
     id_prefix = "item"
     building_id = forms.TypedChoiceField(label=_("Building"), coerce=int)

@@ -107,6 +107,11 @@ def access_center(*, actor: Any, center_id: int) -> ServiceCenter:
     return center
 
 
+def center_building_ids(*, center: ServiceCenter) -> list[int]:
+    """Ids of the buildings a center the caller reached through `access_center` serves."""
+    return list(center.buildings.values_list("pk", flat=True))
+
+
 def teams_for(*, actor: Any, center_id: int | None = None) -> QuerySet[ServiceTeam]:
     qs = scoped(ServiceTeam.objects.select_related("center"), actor)
     if center_id is not None:

@@ -24,11 +24,14 @@ from xingfuli.property import selectors, services
 from xingfuli.property.forms import (
     AcceptForm,
     BudgetApprovalForm,
+    CenterBuildingsForm,
+    CenterForm,
     FundForm,
     ItemForm,
     MemberAddForm,
     MemberRoleForm,
     ProgressForm,
+    ProjectEditForm,
     ProjectForm,
     SpendingForm,
     StartForm,
@@ -90,6 +93,14 @@ def _center_context(actor: User, center_id: int, **forms: Any) -> dict[str, Any]
         "can_manage": selectors.can_manage(actor, found.community_id),
         "team_form": TeamForm(initial={"dispatch_mode": ServiceTeam.DispatchMode.ASSIGNED}),
     }
+    if context["can_manage"]:
+        context["center_form"] = CenterForm(initial={"name": found.name, "phone": found.phone})
+        if "buildings_form" not in forms:
+            context["buildings_form"] = CenterBuildingsForm(
+                buildings=selectors.community_buildings(
+                    actor=actor, community_ids=[found.community_id]),
+                initial={"building_ids": selectors.center_building_ids(center=found)},
+            )
     context.update(forms)
     return context
 
@@ -98,6 +109,42 @@ def _center_context(actor: User, center_id: int, **forms: Any) -> dict[str, Any]
 @require_GET
 def center(request: HttpRequest, center_id: int) -> HttpResponse:
     return render(request, "property/center.html", _center_context(_actor(request), center_id))
+
+
+def _managed_center(request: HttpRequest, center_id: int) -> tuple[User, Any]:
+    actor = _actor(request)
+    found = selectors.access_center(actor=actor, center_id=center_id)
+    _require_manage(actor, found.community_id)
+    return actor, found
+
+
+@staff_page
+@require_POST
+def center_edit(request: HttpRequest, center_id: int) -> HttpResponse:
+    actor, found = _managed_center(request, center_id)
+    form = CenterForm(request.POST)
+    if _attempt(form, lambda d: services.center_update(
+        actor=actor, center_id=found.pk, name=d["name"], phone=d["phone"],
+    )):
+        messages.success(request, _("The center is saved."))
+        return redirect("property:center", found.pk)
+    return render(request, "property/center.html",
+                  _center_context(actor, found.pk, center_form=form), status=400)
+
+
+@staff_page
+@require_POST
+def center_buildings(request: HttpRequest, center_id: int) -> HttpResponse:
+    actor, found = _managed_center(request, center_id)
+    form = CenterBuildingsForm(request.POST, buildings=selectors.community_buildings(
+        actor=actor, community_ids=[found.community_id]))
+    if _attempt(form, lambda d: services.center_buildings_set(
+        actor=actor, center_id=found.pk, building_ids=d["building_ids"],
+    )):
+        messages.success(request, _("The buildings the center serves are saved."))
+        return redirect("property:center", found.pk)
+    return render(request, "property/center.html",
+                  _center_context(actor, found.pk, buildings_form=form), status=400)
 
 
 @staff_page
@@ -122,9 +169,11 @@ def team_new(request: HttpRequest, center_id: int) -> HttpResponse:
 
 def _team_context(actor: User, team_id: int, **forms: Any) -> dict[str, Any]:
     team = selectors.access_team(actor=actor, team_id=team_id)
+    members = list(selectors.team_members(actor=actor, team_id=team.pk))
     context: dict[str, Any] = {
         "team": team,
-        "members": list(selectors.team_members(actor=actor, team_id=team.pk)),
+        "members": members,
+        "on_duty_count": sum(1 for m in members if m.on_duty),
         "can_manage": selectors.can_manage(actor, team.center.community_id),
         "me": actor,
         "roles": TeamMember.Role.choices,
@@ -341,11 +390,19 @@ def _project_context(actor: User, project_id: int, **forms: Any) -> dict[str, An
         "can_approve": selectors.can_approve_budget(actor, project.community_id),
         "item_form": ItemForm(buildings=context_buildings),
         "progress_form": None,
+        "progress_labels": ProgressForm(),
         "progress_item_id": None,
         "start_form": StartForm(initial={"started_on": today, "version": project.version}),
         "cancel_form": VersionForm(initial={"version": project.version}),
         "approval_form": BudgetApprovalForm(),
     }
+    if context["can_manage"] and context["open"] and "edit_form" not in forms:
+        context["edit_form"] = ProjectEditForm(
+            buildings=selectors.community_buildings(actor=actor,
+                                                    community_ids=[project.community_id]),
+            initial={"name": project.name, "budget": project.budget, "version": project.version,
+                     "building_ids": [b.pk for b in context_buildings]},
+        )
     context.update(forms)
     return context
 
@@ -493,3 +550,18 @@ def budget_approve(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.success(request, _("The new spending ceiling is approved."))
         return redirect(reverse("property:project", args=[project.pk]) + "#spending")
     return _project_failed(actor, request, project.pk, approval_form=form)
+
+
+@staff_page
+@require_POST
+def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    actor, project = _managed_project(request, project_id)
+    form = ProjectEditForm(request.POST, buildings=selectors.community_buildings(
+        actor=actor, community_ids=[project.community_id]))
+    if _attempt(form, lambda d: services.project_update(
+        actor=actor, project_id=project.pk, name=d["name"], budget=d["budget"],
+        building_ids=d["building_ids"], version=d["version"],
+    )):
+        messages.success(request, _("The project is saved."))
+        return redirect("property:project", project.pk)
+    return _project_failed(actor, request, project.pk, edit_form=form)

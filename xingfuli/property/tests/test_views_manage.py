@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from xingfuli.core.models import Role, RoleAssignment
-from xingfuli.core.testing import grant, make_user
+from xingfuli.core.testing import grant, make_building, make_user
 from xingfuli.property import services
 from xingfuli.property.models import (
     BudgetApproval,
@@ -192,13 +192,14 @@ def test_center_and_team_pages_constant_queries_with_forms(
     center_url = f"/property/{world.center.pk}/"
     team_url = f"/property/teams/{world.repair_team.pk}/"
     client.get(center_url)
-    with django_assert_num_queries(8) as center_ctx:
+    with django_assert_num_queries(10) as center_ctx:
         assert "Create the team" in client.get(center_url).content.decode()
     with django_assert_num_queries(7) as team_ctx:
         assert "Add to the team" in client.get(team_url).content.decode()
     for i in range(5):
         team = services.team_create(actor=world.dora, center_id=world.center.pk,
                                     name=f"队{i}", code=f"t{i}")
+        world.center.buildings.add(make_building(world.community, f"{10 + i}", floors=1))
         for j in range(2):
             person = grant(make_user(f"人{i}{j}"), Role.RESIDENT, community=world.community,
                            scope_id=world.h1.pk)
@@ -206,7 +207,8 @@ def test_center_and_team_pages_constant_queries_with_forms(
             services.member_add(actor=world.dora, team_id=world.repair_team.pk,
                                 user_id=person.pk)
     with django_assert_num_queries(len(center_ctx.captured_queries)):
-        assert "人41" in client.get(center_url).content.decode()
+        page = client.get(center_url).content.decode()
+    assert "人41" in page and "Building 14" in page
     with django_assert_num_queries(len(team_ctx.captured_queries)):
         assert "Role of 人41" in client.get(team_url).content.decode()
 
@@ -439,3 +441,77 @@ def test_project_forms_only_for_managers_others_403_oscar_404(world, login):
     project.refresh_from_db()
     item.refresh_from_db()
     assert (project.status, item.progress, ProjectItem.objects.count()) == ("planned", 0, 1)
+
+
+# --- the center itself, and changing a project -------------------------------------------
+
+
+def test_center_name_phone_and_buildings(world, login):
+    client = login(world.adam)
+    url = f"/property/{world.center.pk}/"
+    r = client.post(f"{url}edit/", {"name": "万泉街物业中心", "phone": "023-66225680"})
+    assert r.status_code == 302
+    world.center.refresh_from_db()
+    assert (world.center.name, world.center.phone) == ("万泉街物业中心", "023-66225680")
+    r = client.post(f"{url}edit/", {"name": "", "phone": "x"})
+    assert r.status_code == 400
+    errors = _errors(r.content.decode())
+    assert "This field is required" in errors and "A phone number has digits" not in errors
+    r = client.post(f"{url}edit/", {"name": "中心", "phone": "phone"})
+    assert r.status_code == 400 and "A phone number has digits" in _errors(r.content.decode())
+    world.center.refresh_from_db()
+    assert world.center.name == "万泉街物业中心"
+    r = client.post(f"{url}buildings/", {"building_ids": [world.b2.pk]})
+    assert r.status_code == 302
+    assert list(world.center.buildings.all()) == [world.b2]
+    r = client.post(f"{url}buildings/", {"building_ids": [world.b_other.pk]})
+    assert r.status_code == 400 and "Select a valid choice" in _errors(r.content.decode())
+    assert list(world.center.buildings.all()) == [world.b2]
+    carol = login(world.carol)
+    assert "Save the center" not in carol.get(url).content.decode()
+    assert carol.post(f"{url}edit/", {"name": "x"}).status_code == 403
+    assert carol.post(f"{url}buildings/", {}).status_code == 403
+    assert login(world.oscar).post(f"{url}buildings/", {}).status_code == 404
+    assert world.center.buildings.count() == 1
+
+
+def test_project_edit_with_version_check(world, login):
+    project = _project(world)
+    client = login(world.dora)
+    url = f"/property/projects/{project.pk}/"
+    assert "Save the project" in client.get(url).content.decode()
+    r = client.post(f"{url}edit/", {"name": "1号楼改造", "budget": "1500",
+                                    "building_ids": [world.b1.pk], "version": project.version})
+    assert r.status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.budget, project.version) == ("1号楼改造", Decimal("1500.00"), 2)
+    assert list(project.buildings.all()) == [world.b1]
+    r = client.post(f"{url}edit/", {"name": "旧页面", "budget": "1500", "version": 1})
+    assert r.status_code == 400
+    assert "Someone else changed this project first." in _errors(r.content.decode())
+    r = client.post(f"{url}edit/", {"name": "改", "budget": "abc", "version": 2})
+    assert r.status_code == 400 and "Enter a number" in _errors(r.content.decode())
+    project.refresh_from_db()
+    assert (project.name, project.version) == ("1号楼改造", 2)
+    assert login(world.carol).post(f"{url}edit/", {"name": "x", "budget": "1", "version": 2}
+                                   ).status_code == 403
+
+
+def test_project_page_constant_queries_as_items_grow(world, login, django_assert_num_queries):
+    project = _project(world, budget="5000")
+    services.item_add(actor=world.dora, project_id=project.pk, building_id=world.b1.pk,
+                      kind="painting")
+    client = login(world.dora)
+    url = f"/property/projects/{project.pk}/"
+    client.get(url)
+    with django_assert_num_queries(11) as ctx:
+        client.get(url)
+    for kind in ("pipes", "lighting"):
+        for b in (world.b1, world.b2):
+            services.item_add(actor=world.dora, project_id=project.pk, building_id=b.pk,
+                              kind=kind)
+    services.spending_record(actor=world.dora, project_id=project.pk, amount="10",
+                             spent_on=timezone.localdate(), payee="公司")
+    with django_assert_num_queries(len(ctx.captured_queries)):
+        page = client.get(url).content.decode()
+    assert page.count("Save the progress") == 5
