@@ -241,3 +241,36 @@ def test_api_flow_and_errors(world, login):
                         "approval_numerator": 1, "approval_denominator": 2, "version": 1},
                        content_type="application/json")
     assert stale.status_code == 409
+
+
+def test_topic_and_meeting_pages_do_not_grow_with_rows(world, login, django_assert_num_queries):
+    pav = pavilion(world)
+    topic = drip_topic(world, pav)
+    opts = options(world, topic)
+    heads = households_in(world.b1, 8)
+    client = login(world.carol)
+
+    def measure(url):
+        client.get(url)
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(url).status_code == 200
+        return len(seen.captured_queries)
+
+    services.view_add(actor=world.alice, topic_id=topic.pk, text="一", option_id=opts[0].pk)
+    meeting = services.meeting_schedule(actor=world.carol, topic_id=topic.pk,
+                                        pavilion_id=pav.pk,
+                                        starts_at=timezone.now() + dt.timedelta(days=1))
+    services.attendance_record(actor=world.carol, meeting_id=meeting.pk,
+                               resident_id=heads[0].pk, represents_household=True)
+    urls = [f"/deliberation/topics/{topic.pk}/", f"/deliberation/meetings/{meeting.pk}/",
+            f"{API}/topics/{topic.pk}"]
+    before = [measure(u) for u in urls]
+    for i in range(5):
+        services.view_add(actor=world.carol, topic_id=topic.pk, text=f"意见{i}",
+                          option_id=opts[i % 3].pk)
+    for h in heads[1:7]:
+        services.attendance_record(actor=world.carol, meeting_id=meeting.pk, resident_id=h.pk,
+                                   represents_household=True)
+    for url, count in zip(urls, before, strict=True):
+        with django_assert_num_queries(count):
+            assert client.get(url).status_code == 200
