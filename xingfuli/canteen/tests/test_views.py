@@ -2,9 +2,9 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-import time_machine
 from openpyxl import load_workbook
 
 from xingfuli.canteen import services
