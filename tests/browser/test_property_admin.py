@@ -68,3 +68,20 @@ def test_staff_create_a_team_and_add_a_member(desktop, browser_world):
     desktop.goto(f"/property/{w.center.pk}/")
     assert desktop.locator(".card", has_text="绿化养护队").locator(
         "li", has_text=w.gina.name).count() == 1
+
+    # The money side: record a fund, then a project paid from it, on the projects page.
+    desktop.goto("/property/projects/")
+    assert_accessible(desktop)
+    desktop.fill("#fund_name", "楼道改造资金")
+    desktop.fill("#fund_source", "莲花街道专项资金")
+    desktop.fill("#fund_amount", "80000")
+    desktop.locator("#fund-new button[type=submit]").click()
+    desktop.locator("#project_fund option", has_text="楼道改造资金").wait_for(state="attached")
+    desktop.select_option("#project_fund", label="楼道改造资金 (莲花街道专项资金)")
+    desktop.fill("#project_name", "1号楼楼道刷白")
+    desktop.fill("#project_budget", "18000")
+    desktop.locator(f"#project-new input[value='{w.b1.pk}']").check()
+    desktop.locator("#project-new button[type=submit]").click()
+    desktop.wait_for_url("**/property/projects/*/")
+    assert desktop.locator("h1").inner_text() == "1号楼楼道刷白"
+    assert_accessible(desktop)

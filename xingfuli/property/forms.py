@@ -60,7 +60,7 @@ class TeamForm(_PageForm):
 
 
 class TeamEditForm(TeamForm):
-    active = forms.BooleanField(label=_("The team is active"), required=False)
+    active = forms.BooleanField(label=_("The team takes work (active)"), required=False)
 
 
 class MemberAddForm(_PageForm):
@@ -148,7 +148,7 @@ class CenterForm(_PageForm):
 class CenterBuildingsForm(_PageForm):
     id_prefix = "served"
     building_ids = forms.TypedMultipleChoiceField(
-        label=_("Buildings served"), coerce=int, required=False,
+        label=_("Buildings the center serves"), coerce=int, required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
