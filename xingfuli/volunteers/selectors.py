@@ -94,15 +94,13 @@ def activities_for(*, actor: User, year: int | None = None) -> QuerySet[Activity
 
 
 def access_activity(*, actor: User, activity_id: int) -> Activity:
+    """An activity page: members of the community see it through their scope; anyone else
+    logged in (a volunteer from outside, a new volunteer) may open it by its link, as the
+    station's posted notices are public (titles, times and places: no personal data)."""
     found = scoped(Activity.objects.select_related("team"), actor).filter(
         pk=activity_id).first()
-    if found is None:
-        # A volunteer without a community role sees the activities of their community.
-        found = Activity.objects.select_related("team").filter(
-            pk=activity_id,
-            community_id__in=Volunteer.objects.filter(user=actor, active=True)
-            .values("community_id"),
-        ).first()
+    if found is None and getattr(actor, "is_authenticated", False):
+        found = Activity.objects.select_related("team").filter(pk=activity_id).first()
     if found is None:
         raise NotFound()
     return found

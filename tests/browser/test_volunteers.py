@@ -1,0 +1,73 @@
+"""A volunteer signs up for the 重阳 haircut role on their phone, checks in by scanning the door
+QR code and out again two hours later, and sees the hours on their record."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from tests.browser.conftest import (
+    assert_accessible,
+    assert_no_sideways_scroll,
+    login,
+    screenshot,
+)
+from xingfuli.core import scheduling as sch
+from xingfuli.core.testing import PASSWORD, make_user
+from xingfuli.volunteers import services
+from xingfuli.volunteers.models import ServiceRecord
+
+pytestmark = pytest.mark.browser
+
+
+def test_volunteer_haircut_on_chongyang_checked_in_by_qr(phone, browser_world):
+    w = browser_world
+    start = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    activity = services.activity_create(
+        actor=w.vera, community_id=w.community.pk, title="重阳节义剪", kind="festival",
+        festival="重阳节", starts_at=start, ends_at=start + dt.timedelta(hours=3),
+        place="社区广场", capacity=40,
+        roles=[sch.RoleNeed("barber", "理发师", 4), sch.RoleNeed("photographer", "摄影师", 2)])
+    session = sch.Session.objects.get(series=sch.series_for_owner(activity))
+    volunteer = make_user("理发志愿者")
+
+    # 1. The volunteer opens the activity, registers, and takes a barber's place.
+    login(phone, volunteer.mobile, PASSWORD)
+    phone.goto(f"/volunteers/activities/{activity.pk}/")
+    assert_no_sideways_scroll(phone)
+    assert_accessible(phone)
+    phone.locator("form[action='/volunteers/me/join/'] button").click()
+    phone.wait_for_url("**/volunteers/me/")
+    phone.goto(f"/volunteers/activities/{activity.pk}/")
+    barber = phone.locator("form:has(input[name=role][value=barber]) button")
+    expect(barber).to_contain_text("理发师")
+    barber.click()
+    phone.wait_for_url(f"**/volunteers/activities/{activity.pk}/")
+    expect(phone.locator(f"#session-{session.pk}")).to_contain_text("理发师")
+    screenshot(phone, "volunteers-signed-up-phone")
+    booking = sch.Booking.objects.get(contact=volunteer)
+    assert booking.status == "confirmed" and booking.role and booking.role.code == "barber"
+
+    # 2. At the door the organiser's page shows the QR code; its link is what the phone opens.
+    scan_url = f"/volunteers/scan/{sch.checkin_token(session)}/"
+    phone.goto(scan_url)
+    assert_no_sideways_scroll(phone)
+    assert_accessible(phone)
+    phone.locator("main form button[type=submit]").click()
+    phone.wait_for_url(f"**{scan_url}")
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None and booking.check_in_method == "qr"
+
+    # 3. Two hours later they scan again on leaving: checked out, hours credited.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=2), tick=True):
+        phone.goto(scan_url)
+        phone.locator("main form button[type=submit]").click()
+        phone.wait_for_url("**/volunteers/me/")
+        record = ServiceRecord.objects.get(volunteer__user=volunteer)
+        assert 119 <= record.minutes <= 121
+        expect(phone.locator("#hours")).to_contain_text(str(services.hours_of(record.minutes)))
+        expect(phone.locator("#records")).to_contain_text("重阳节义剪 · 理发师")
+        assert_no_sideways_scroll(phone)
+        assert_accessible(phone)
+        screenshot(phone, "volunteers-record-phone")
