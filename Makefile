@@ -52,7 +52,7 @@ bench: install-dev
 # only that module's own catalogue (xingfuli/canteen/locale).
 MSGDIR := $(if $(APP),xingfuli/$(APP),xingfuli)
 messages: install-dev
-	cd $(MSGDIR) && $(abspath $(PY)) -m django makemessages -l zh_Hans --no-obsolete --no-location --settings=xingfuli.settings
+	cd $(MSGDIR) && PYTHONSAFEPATH=1 $(abspath $(PY)) -m django makemessages -l zh_Hans --no-obsolete --no-location --settings=xingfuli.settings
 	$(PY) -m xingfuli.cli manage compile_translations
 
 # CI: fail if a user-facing string is missing from the catalogue.

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 from django.test import Client
 
 from xingfuli.core.models import User
 from xingfuli.core.testing import PASSWORD, World, build_world
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With a Redis cache, each xdist worker uses its own Redis database: clearing the cache
+    between tests (below) must not empty another worker's."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    location = str(settings.CACHES["default"].get("LOCATION", ""))
+    if worker.startswith("gw") and location.startswith("redis"):
+        n = int(worker[2:])
+        found = re.search(r"/(\d+)$", location)
+        base = int(found.group(1)) if found else 0
+        stem = location[: found.start()] if found else location.rstrip("/")
+        settings.CACHES["default"]["LOCATION"] = f"{stem}/{base + 1 + n}"
 
 
 @pytest.fixture
@@ -30,6 +48,13 @@ def _fast_password_hashing(settings) -> None:
     # Building the personas hashes eight passwords; argon2 would only slow every test down.
     # test_passwords.py checks the production setting.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _sessions_in_the_database(settings) -> None:
+    # Query-count assertions count the session read; with Redis the production setting reads
+    # sessions from the cache (cached_db), which core/tests/test_sessions.py checks.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 
 @pytest.fixture(autouse=True)

@@ -74,8 +74,14 @@ def cmd_migrate(ns: argparse.Namespace) -> int:
 
 
 def cmd_worker(ns: argparse.Namespace) -> int:
+    """Run the worker of the configured task backend (the database's, or RQ's on Redis)."""
     _django()
-    _call("db_worker")
+    from django.conf import settings
+
+    if settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+        _call("rqworker", *settings.TASKS["default"]["QUEUES"], job_class="django_tasks_rq.Job")
+    else:
+        _call("db_worker")
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -135,12 +136,28 @@ CACHES: dict[str, dict[str, Any]] = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# TASKS_BACKEND: "database" (the default: tasks wait in the database, no broker), "rq" (Redis
+# through RQ; needs REDIS_URL; run `xingfuli worker`), "immediate" (run inline), or a dotted path.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 TASKS: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": _TASK_BACKENDS.get(TASKS_BACKEND, TASKS_BACKEND),
         "QUEUES": ["default"],
     }
 }
+if TASKS["default"]["BACKEND"] == _TASK_BACKENDS["rq"]:
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+if REDIS_URL:
+    # Sessions read from the cache and written through to the database: fast and durable.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
