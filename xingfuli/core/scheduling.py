@@ -563,7 +563,7 @@ def _lock_booking(actor: Any, booking_id: int) -> tuple[Booking, Session]:
         raise NotFound()
     session = _lock_session(actor, row, manage=False)
     booking = (
-        Booking.objects.select_for_update().select_related("role", "contact")
+        Booking.objects.select_for_update(of=("self",)).select_related("role", "contact")
         .get(pk=booking_id)
     )
     return booking, session
