@@ -21,6 +21,7 @@ from xingfuli.youth.schemas import (
     CourseDetailOut,
     CourseIn,
     CourseOut,
+    CourseUpdateIn,
     EnrolIn,
     EnrolOut,
     FiguresOut,
@@ -120,6 +121,16 @@ def course_detail(request: HttpRequest, course_id: int) -> dict[str, Any]:
         {"id": s.pk, "starts_at": s.starts_at, "ends_at": s.ends_at, "place": s.place,
          "status": s.status, "capacity": s.capacity, "confirmed": occ[s.pk].confirmed,
          "waiting": occ[s.pk].waitlisted} for s in sessions]}
+
+
+@router.put("/courses/{course_id}", response=CourseDetailOut,
+            summary="Change a course (community staff; version-checked)")
+def course_update(request: HttpRequest, course_id: int, payload: CourseUpdateIn) -> (
+    dict[str, Any]
+):
+    data = {k: v for k, v in payload.dict().items() if v is not None}
+    services.course_update(actor=_actor(request), course_id=course_id, **data)
+    return course_detail(request, course_id)
 
 
 @router.post("/courses/{course_id}/sessions", response={201: list[SessionOut]},

@@ -203,3 +203,17 @@ class FiguresOut(Schema):
     term: str
     held: int = Field(description="Sessions held (started, not cancelled).")
     participations: int = Field(description="Attendance records (children checked in).")
+
+
+class CourseUpdateIn(Schema):
+    version: int = Field(description="The version read; a stale one is a 409.")
+    name: str | None = Field(None, max_length=100)
+    capacity: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    description: str | None = Field(None, max_length=2000)
+    place: str | None = Field(None, max_length=100)
+    teacher_ids: list[int] | None = None
+    opens_at: dt.time | None = None
+    closes_at: dt.time | None = None
+    active: bool | None = None

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -292,3 +293,30 @@ def course_figures(*, actor: Any, term_id: int | None = None,
     parts = dict(attended.values("session__series__owner_id").annotate(n=Count("pk"))
                  .values_list("session__series__owner_id", "n"))
     return [CourseFigures(c, held.get(c.pk, 0), parts.get(c.pk, 0)) for c in courses]
+
+
+def teacher_candidates(*, community_id: int) -> list[Any]:
+    """The community's youth teachers, for a course's teacher list (a volunteer can be added
+    by id through the API)."""
+    from xingfuli.core.models import Role, User
+
+    return list(User.objects.filter(
+        is_active=True, roles__role=Role.YOUTH_TEACHER, roles__community_id=community_id
+    ).distinct().order_by("name", "pk"))
+
+
+def sessions_today(*, actor: Any) -> list[Session]:
+    """Today's sessions of the courses the actor runs (a teacher's own; staff: all)."""
+    today = timezone.localdate()
+    start = dt.datetime.combine(today, dt.time.min, timezone.get_current_timezone())
+    qs = scheduling.sessions_scoped(actor).filter(
+        series__owner_kind=COURSE_KIND, status=Session.Status.SCHEDULED,
+        starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1),
+    ).select_related("series")
+    comms = staff_communities(actor)
+    if comms is not None:
+        qs = qs.filter(
+            Q(community_id__in=comms)
+            | Q(series__owner_id__in=Course.objects.filter(teachers=actor.pk).values("pk"))
+        )
+    return list(qs.order_by("starts_at", "pk")[:50])

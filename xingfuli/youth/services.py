@@ -233,8 +233,18 @@ def course_update(*, actor: User, course_id: int, version: int, **data: Any) -> 
         setattr(course, key, value)
     if "active" in data:
         course.active = bool(data["active"])
+    old_capacity = Course.objects.filter(pk=course.pk).values_list("capacity", flat=True)[0]
     course.version += 1
     course.save()
+    if course.capacity != old_capacity:
+        # Upcoming sessions take the new number of places; more places move waiting children
+        # up (the shared mechanism promotes and tells their guardians), fewer never cancel.
+        for session in scheduling.Session.objects.filter(
+            series__owner_kind=COURSE_KIND, series__owner_id=course.pk,
+            status=scheduling.Session.Status.SCHEDULED, starts_at__gt=timezone.now(),
+        ).order_by("starts_at"):
+            scheduling.session_update(actor=actor, session_id=session.pk,
+                                      capacity=course.capacity)
     if teacher_ids is not None:
         course.teachers.set(_teachers(course.community_id, teacher_ids))
     audit.record("youth.course.updated", actor=actor, target=course,

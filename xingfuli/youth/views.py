@@ -19,14 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xingfuli.core import scheduling
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
-from xingfuli.core.models import User
+from xingfuli.core.models import Community, User
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import staff_page
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.registry.models import Resident
 from xingfuli.youth import selectors, services
-from xingfuli.youth.forms import ChildForm, EnrolForm, PickupForm, PickupPersonForm
+from xingfuli.youth.forms import (
+    ChildForm,
+    CourseForm,
+    EnrolForm,
+    PickupForm,
+    PickupPersonForm,
+    SessionsForm,
+    TermForm,
+)
 
 PER_PAGE = 50
 
@@ -160,8 +168,11 @@ def courses(request: HttpRequest) -> HttpResponse:
         o = occ.get(s.pk) if s else None
         items.append({"course": c, "next": s, "free": o.free if o else None,
                       "waiting": o.waitlisted if o else 0})
+    runner = _is_runner(actor)
     return render(request, "youth/courses.html", {
-        "items": items, "runner": _is_runner(actor),
+        "items": items, "runner": runner,
+        "today": selectors.sessions_today(actor=actor) if runner else [],
+        "staff": runner and selectors.staff_communities(actor) != frozenset(),
     })
 
 
@@ -186,6 +197,7 @@ def _course_context(actor: User, course_id: int, **extra: Any) -> dict[str, Any]
             children=[k for k in kids if k.pk not in enrolled],
             initial={"idempotency_key": uuid.uuid4().hex},
         ),
+        "sessions_form": SessionsForm() if runs else None,
     }
     context.update(extra)
     return context
@@ -346,3 +358,100 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "participations": sum(f.participations for f in figures),
     })
 
+
+
+# --- staff: terms, courses, timetables ---------------------------------------------------------
+
+
+def _staff_community(actor: User) -> int:
+    """The community the actor manages the youth palace of as staff (404 otherwise)."""
+    comms = selectors.staff_communities(actor)
+    if comms is None:
+        found = scoped(Community.objects.all(), actor).order_by("pk").values_list(
+            "pk", flat=True).first()
+        if found is None:
+            raise NotFound()
+        return int(found)
+    if not comms or not _is_runner(actor):
+        raise NotFound()
+    return min(comms)
+
+
+def _manage_context(actor: User, community_id: int, **forms: Any) -> dict[str, Any]:
+    terms = list(selectors.terms_for(actor=actor).filter(community_id=community_id))
+    ctx: dict[str, Any] = {
+        "terms": terms,
+        "term_form": TermForm(),
+        "course_form": CourseForm(terms=terms, teachers=selectors.teacher_candidates(
+            community_id=community_id)),
+    }
+    ctx.update(forms)
+    return ctx
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest) -> HttpResponse:
+    """Staff add terms and courses (with their teachers)."""
+    actor = _actor(request)
+    community_id = _staff_community(actor)
+    if request.method == "GET":
+        return render(request, "youth/manage.html", _manage_context(actor, community_id))
+    ctx = _manage_context(actor, community_id)
+    if request.POST.get("what") == "term":
+        form: Any = TermForm(request.POST)
+        ctx["term_form"] = form
+        if form.is_valid():
+            try:
+                services.term_create(actor=actor, community_id=community_id,
+                                     **form.cleaned_data)
+            except DomainError as exc:
+                if isinstance(exc, NotFound | Forbidden):
+                    raise
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               str(exc.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("youth:manage")
+    else:
+        form = CourseForm(request.POST, terms=ctx["terms"],
+                          teachers=selectors.teacher_candidates(community_id=community_id))
+        ctx["course_form"] = form
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                created = services.course_create(
+                    actor=actor, term_id=int(d["term"]), name=d["name"], kind=d["kind"],
+                    capacity=d["capacity"], min_age=d["min_age"], max_age=d["max_age"],
+                    place=d["place"], teacher_ids=[int(t) for t in d["teachers"]],
+                    opens_at=d["opens_at"], closes_at=d["closes_at"],
+                )
+            except DomainError as exc:
+                if isinstance(exc, NotFound | Forbidden):
+                    raise
+                form.add_error(exc.field if exc.field in form.fields else None,
+                               str(exc.message))
+            else:
+                messages.success(request, _("Course created: now schedule its sessions."))
+                return redirect("youth:course", created.pk)
+    return render(request, "youth/manage.html", ctx, status=400)
+
+
+@staff_page
+@require_POST
+def sessions_add(request: HttpRequest, course_id: int) -> HttpResponse:
+    actor = _actor(request)
+    form = SessionsForm(request.POST)
+    if form.is_valid():
+        try:
+            rows = services.course_sessions_add(actor=actor, course_id=course_id,
+                                                **form.cleaned_data)
+        except DomainError as exc:
+            if isinstance(exc, NotFound | Forbidden):
+                raise
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("%(n)s sessions scheduled.") % {"n": len(rows)})
+            return redirect("youth:course", course_id)
+    ctx = _course_context(actor, course_id, sessions_form=form)
+    return render(request, "youth/course.html", ctx, status=400)

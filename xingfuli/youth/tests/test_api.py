@@ -140,3 +140,22 @@ def test_children_pages_are_not_public(world, client, login):
     assert client.get(f"/api/v1/youth/children/{y.kid.pk}").status_code == 401
     assert login(world.alice).get(f"/youth/children/{y.kid.pk}/").status_code == 404
     assert login(world.sam).get("/youth/children/").status_code == 404
+
+
+def test_course_update_is_version_checked(world, login):
+    y = build_youth(world)
+    client = login(world.carol)
+    r = client.put(f"{API}/courses/{y.coding.pk}", {"version": 1, "capacity": 12},
+                   content_type="application/json")
+    assert r.status_code == 200 and r.json()["capacity"] == 12 and r.json()["version"] == 2
+    r = client.put(f"{API}/courses/{y.coding.pk}", {"version": 1, "capacity": 30},
+                   content_type="application/json")
+    assert r.status_code == 409
+    r = client.put(f"{API}/courses/{y.coding.pk}", {"version": 2, "min_age": 13},
+                   content_type="application/json")
+    assert r.status_code == 400 and r.json()["field"] == "max_age"
+    y.coding.refresh_from_db()
+    assert (y.coding.capacity, y.coding.min_age, y.coding.version) == (12, 8, 2)
+    r = login(world.yuki).put(f"{API}/courses/{y.coding.pk}", {"version": 2, "capacity": 3},
+                              content_type="application/json")
+    assert r.status_code == 403

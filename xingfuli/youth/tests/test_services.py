@@ -204,7 +204,9 @@ def test_child_still_checked_in_at_closing_raises_one_alert(world, care):
     assert services.care_closing_alerts() == 0  # still open
     tm.move_to(dt.datetime(2026, 7, 15, 17, 45, tzinfo=SH))
     Notification.objects.all().delete()
-    assert services.care_closing_alerts() == 1
+    from xingfuli.youth.tasks import youth_care_closing_check
+
+    assert youth_care_closing_check.call() == 1
     to = set(Notification.objects.values_list("recipient_id", flat=True))
     assert {world.yuki.pk, world.carol.pk, world.adam.pk} <= to
     assert y.tess.pk not in to and world.oscar.pk not in to and y.pat.pk not in to
@@ -254,3 +256,13 @@ def test_statistics_count_sessions_held_and_attendance(world):
         assert (figures[y.coding.pk].held, figures[y.coding.pk].participations) == (1, 2)
         assert (figures[y.art.pk].held, figures[y.art.pk].participations) == (1, 0)
         assert figures[y.care.pk].held == 0
+
+
+def test_more_places_move_the_waiting_list_up(world):
+    y = build_youth(world)
+    services.enrol(actor=y.pat, child_id=y.kid.pk, course_id=y.art.pk, consent=True)
+    services.enrol(actor=y.pat, child_id=y.kid2.pk, course_id=y.art.pk, consent=True)
+    assert set(_statuses(y.kid2)) == {B.WAITLISTED}
+    services.course_update(actor=world.carol, course_id=y.art.pk, version=y.art.version,
+                           capacity=2)
+    assert set(_statuses(y.kid2)) == {B.CONFIRMED}

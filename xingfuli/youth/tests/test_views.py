@@ -68,3 +68,38 @@ def test_teacher_records_arrival_and_pick_ups_on_the_session_page(world, login):
         assert b.checked_out_at is not None
         assert login(y.tess).get(f"/youth/sessions/{day.pk}/").status_code == 404
         assert login(y.pat).get(f"/youth/sessions/{day.pk}/").status_code == 404
+
+
+def test_staff_add_a_term_a_course_and_its_sessions_on_pages(world, login):
+    client = login(world.carol)
+    assert client.get("/youth/courses/manage/").status_code == 200
+    r = client.post("/youth/courses/manage/", {"what": "term", "name": "2027年春季学期",
+                                               "kind": "spring", "starts_on": "2027-03-01",
+                                               "ends_on": "2026-07-01"})
+    assert r.status_code == 400 and "ends_on" in r.context["term_form"].errors
+    r = client.post("/youth/courses/manage/", {"what": "term", "name": "2027年春季学期",
+                                               "kind": "spring", "starts_on": "2026-11-01",
+                                               "ends_on": "2027-07-01"})
+    assert r.status_code == 302
+    from xingfuli.youth.models import Course, Term
+
+    term = Term.objects.get()
+    r = client.post("/youth/courses/manage/", {
+        "what": "course", "term": str(term.pk), "name": "编程", "kind": "programming",
+        "capacity": "12", "min_age": "8", "max_age": "12", "teachers": [str(world.yuki.pk)],
+    })
+    course = Course.objects.get()
+    assert r.status_code == 302 and list(course.teachers.all()) == [world.yuki]
+    r = client.post(f"/youth/courses/{course.pk}/sessions/", {
+        "first_day": "2026-12-05", "until": "2027-01-30", "start_time": "09:30",
+        "minutes": "90"})
+    assert r.status_code == 302
+    assert scheduling.Session.objects.filter(series__owner_id=course.pk).count() == 9
+    r = client.post(f"/youth/courses/{course.pk}/sessions/", {
+        "first_day": "2026-12-05", "until": "2027-01-30", "start_time": "09:30",
+        "minutes": "5"})
+    assert r.status_code == 400 and "minutes" in r.context["sessions_form"].errors
+    assert login(world.yuki).get("/youth/courses/manage/").status_code == 404
+    assert login(world.alice).get("/youth/courses/manage/").status_code == 404
+    page = login(world.yuki).get("/youth/courses/").content.decode()
+    assert "编程" in page
