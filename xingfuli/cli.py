@@ -6,6 +6,7 @@
     xingfuli import-residents FILE --community wanquan [--dry-run]
     xingfuli export-residents FILE --community wanquan
     xingfuli worker                              run background tasks
+    xingfuli scheduler                           enqueue periodic tasks when due
     xingfuli manage ARGS…                        any Django management command
 """
 
@@ -33,12 +34,14 @@ def _call(name: str, *args: str, **options: object) -> None:
 def cmd_serve(ns: argparse.Namespace) -> int:
     _django()
     _call("migrate", interactive=False, verbosity=0)
-    worker = None
+    helpers: list[subprocess.Popen[bytes]] = []
     if not ns.no_worker:
-        # One machine needs no broker: tasks wait in the database for this worker.
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "xingfuli.cli", "worker"]
-        )
+        # One machine needs no broker: tasks wait in the database for this worker, and the
+        # scheduler enqueues the periodic ones (breaches every 5 minutes, reminders daily…).
+        helpers = [
+            subprocess.Popen([sys.executable, "-m", "xingfuli.cli", command])  # noqa: S603
+            for command in ("worker", "scheduler")
+        ]
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -55,8 +58,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
             log_access=False,
         ).serve()
     finally:
-        if worker is not None:
-            worker.terminate()
+        for helper in helpers:
+            helper.terminate()
     return 0
 
 
@@ -82,6 +85,17 @@ def cmd_worker(ns: argparse.Namespace) -> int:
         _call("rqworker", *settings.TASKS["default"]["QUEUES"], job_class="django_tasks_rq.Job")
     else:
         _call("db_worker")
+    return 0
+
+
+def cmd_scheduler(ns: argparse.Namespace) -> int:
+    """Enqueue periodic tasks when they are due (safe to run on several servers at once)."""
+    _django()
+    from xingfuli.core.periodic import periodic_jobs, run_forever
+
+    names = ", ".join(job.name.rsplit(".", 1)[-1] for job in periodic_jobs())
+    print(f"Xingfuli scheduler: {names}", flush=True)
+    run_forever()
     return 0
 
 
@@ -127,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
     sub.add_parser("worker", help="run background tasks").set_defaults(func=cmd_worker)
+    sub.add_parser("scheduler", help="enqueue periodic tasks when due").set_defaults(
+        func=cmd_scheduler)
 
     p = sub.add_parser("import-residents", help="import a resident ledger (xlsx)")
     p.add_argument("file")

@@ -336,6 +336,24 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()}"
 
 
+class PeriodicRun(models.Model):
+    """One enqueued run of a periodic task (`xingfuli.core.periodic`): the unique (name, slot)
+    makes sure a slot runs once, however many schedulers are running."""
+
+    name = models.CharField(max_length=100)
+    slot = models.DateTimeField()
+    enqueued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name", "slot"], name="periodic_run_once"),
+        ]
+        indexes = [models.Index(fields=["slot"], name="periodic_run_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
 # Scheduled sessions shared by the volunteer station and the youth palace.
 from xingfuli.core.scheduling_models import (  # noqa: E402, F401
     Booking,

@@ -1,12 +1,20 @@
-"""Background tasks: load by id, call a service."""
+"""Background tasks: load by id, call a service. Periodic ones are registered with `every`."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django_tasks import task
 
 from xingfuli.core.notifications import notifications_deliver
+from xingfuli.core.periodic import every
+from xingfuli.core.scheduling_tasks import scheduling_send_reminders
 
 
 @task()
 def deliver_notifications(ids: list[int]) -> int:
     return notifications_deliver(ids=ids)
+
+
+# Tomorrow's sessions (volunteer activities, youth courses): remind the evening before.
+every(scheduling_send_reminders, daily_at=dt.time(18, 0))

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
 from django_tasks import task
+
+from xingfuli.core.periodic import every
 
 
 @task()
@@ -12,3 +17,14 @@ def run_import_job(job_id: int) -> str:
 
     job = import_job_run(job_id=job_id)
     return job.status if job is not None else "skipped"
+
+
+@task()
+def registry_purge_import_files() -> int:
+    """Delete uploaded ledger files older than a week (they hold personal data)."""
+    from xingfuli.registry.imports import import_files_purge
+
+    return import_files_purge(before=timezone.now() - dt.timedelta(days=7))
+
+
+every(registry_purge_import_files, daily_at=dt.time(3, 0))
