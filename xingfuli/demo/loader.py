@@ -132,6 +132,11 @@ def reset() -> int:
     AuditEntry.objects.filter(community_id__in=ids).delete()
     Community.objects.filter(pk__in=ids).delete()
     User.objects.filter(pk__in=user_ids).delete()
+    # Logins the modules made without a role or a home here (a volunteer from outside, a
+    # parent's child far away): demo-range numbers that nothing ties to anyone any more.
+    User.objects.filter(mobile__startswith=DEMO_MOBILE_PREFIX, is_superuser=False).exclude(
+        pk__in=RoleAssignment.objects.values("user_id")
+    ).exclude(pk__in=Resident.objects.filter(user__isnull=False).values("user_id")).delete()
     return len(ids)
 
 
