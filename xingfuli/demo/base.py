@@ -53,8 +53,13 @@ REPAIR_MEMBER_MOBILE = "13800000062"
 @dataclass(frozen=True)
 class DemoLogin:
     mobile: str
-    role: Role
+    role: Role | None  # None: a login with no role (a volunteer from outside, a family member)
     where: str | Promise  # the community, grid or street the role is held in
+    label: str | Promise = ""  # what the login is, when it has no role
+
+    @property
+    def title(self) -> str:
+        return str(self.role.label if self.role is not None else self.label)
 
 
 _WQ = "万泉街社区"
@@ -75,6 +80,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin(OTHER_STAFF_MOBILE, Role.COMMUNITY_STAFF, "桂花湾社区"),
     DemoLogin(DISPATCHER_MOBILE, Role.PROPERTY_DISPATCHER, _WQ),
     DemoLogin(REPAIR_MEMBER_MOBILE, Role.TEAM_MEMBER, format_lazy("{} · {}", _WQ, "水电维修队")),
+    DemoLogin("13800000081", Role.VOLUNTEER_ORGANISER, _WQ),
+    DemoLogin("13800000082", None, format_lazy("{} · {}", _WQ, _("civilization practice station")),
+              label=_("volunteer")),
+    DemoLogin("13800000111", Role.RESIDENT, format_lazy("{} · {}", _WQ, _("an owner in 8栋1单元")),
+              ),
 )
 
 

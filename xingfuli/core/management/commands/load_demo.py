@@ -61,7 +61,7 @@ class Command(BaseCommand):
             "url": f"{base}/", "password": DEMO_PASSWORD})
         self.stdout.write(_("Public summary: %(url)s") % {"url": f"{base}/dashboard/wanquan/"})
         self.stdout.write("")
-        labels = [str(login.role.label) for login in DEMO_LOGINS]
+        labels = [login.title for login in DEMO_LOGINS]
         width = max(display_width(label) for label in labels)
         for login, label in zip(DEMO_LOGINS, labels, strict=True):
             pad = " " * (width - display_width(label))
