@@ -406,7 +406,8 @@ def _diner_context(actor: User, diner: Diner, **forms: Any) -> dict[str, Any]:
         "has_choices": bool(choices),
         "standing": [(so, [WEEKDAY_NAMES[d] for d in so.weekdays])
                      for so in selectors.standing_of(diner=diner)],
-        "standing_form": StandingForm(initial={"service": diner.default_service,
+        "standing_form": StandingForm(prefix="standing", initial={
+                                      "service": diner.default_service,
                                                "starts_on": today + dt.timedelta(days=1)}),
         "family": selectors.family_of(actor=actor, diner=diner) if staff else [],
         "family_form": FamilyForm(),
@@ -446,7 +447,7 @@ def diner(request: HttpRequest, diner_id: int) -> HttpResponse:
                 messages.success(request, _("Booked: %(n)s meals.") % {"n": len(orders)})
                 return redirect("canteen:diner", found.pk)
         elif what == "standing":
-            standing = StandingForm(request.POST)
+            standing = StandingForm(request.POST, prefix="standing")
             forms["standing_form"] = standing
             if standing.is_valid():
                 services.standing_order_create(actor=actor, diner_id=found.pk,
