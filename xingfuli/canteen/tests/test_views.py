@@ -90,8 +90,13 @@ def test_family_page_books_a_week_and_shows_only_their_parent(world, kit, at_now
     r = client.post(f"/canteen/diners/{kit.alice_d.pk}/", {
         "what": "book", "days": ["2026-12-25"], "service": "delivery"})
     assert r.status_code == 400 and Order.objects.count() == 5
+    def more_meals():
+        publish_week(kit, world.cathy, NEXT_MONDAY + dt.timedelta(days=7))
+        services.orders_book(actor=kit.daughter, diner_id=kit.alice_d.pk,
+                             days=[d + dt.timedelta(days=7) for d in WEEK], service="dine_in")
+
     _constant(client, f"/canteen/diners/{kit.alice_d.pk}/", django_assert_num_queries,
-              lambda: None)
+              more_meals)
 
 
 def test_menu_page_publish_and_poster(world, kit, at_now, login):
@@ -135,12 +140,13 @@ def test_volunteer_confirms_on_the_run_page_and_not_reached_notifies(world, kit,
     r = staff.get(f"/canteen/deliveries/sheets.pdf?day={WEEK[0].isoformat()}")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     volunteer = login(kit.son)
+    _constant(volunteer, f"/canteen/runs/{run.pk}/", django_assert_num_queries,
+              lambda: _more_diners(world, kit, 3, book_day=WEEK[0]))
+    assert len(Delivery.objects.filter(run=run)) > 1
     at_now.move_to(dt.datetime(2026, 11, 30, 11, 30, tzinfo=TZ))
     r = volunteer.get("/canteen/runs/")
     assert r.status_code == 302
-    _constant(volunteer, f"/canteen/runs/{run.pk}/", django_assert_num_queries,
-              lambda: _more_diners(world, kit, 0))
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.get(order__diner=kit.alice_d)
     r = volunteer.post(f"/canteen/runs/{run.pk}/", {"delivery": delivery.pk,
                                                     "outcome": "not_reached", "note": "无人"})
     assert r.status_code == 302
