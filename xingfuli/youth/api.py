@@ -169,6 +169,7 @@ def child_create(request: HttpRequest, payload: ChildIn) -> Status[dict[str, Any
 def child_detail(request: HttpRequest, child_id: int) -> dict[str, Any]:
     actor = _actor(request)
     child = selectors.access_child(actor=actor, child_id=child_id)
+    services.child_viewed(actor=actor, child=child)
     return {
         **_child_out(child), "birth_date": child.birth_date, "care_note": child.care_note,
         "guardians": [_guardian_out(g) for g in selectors.guardians_of(actor=actor,

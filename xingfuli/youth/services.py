@@ -404,6 +404,13 @@ def guardian_pickup_set(*, actor: User, guardian_id: int, may_pick_up: bool) -> 
     return guardian
 
 
+@transaction.atomic
+def child_viewed(*, actor: User, child: Child) -> None:
+    """Log that a teacher or staff member opened a child's record (PIPL Art. 51: children's
+    data is sensitive; every read of a record is on the audit log)."""
+    audit.record("youth.child.viewed", actor=actor, target=child)
+
+
 # --- holiday care pick-up --------------------------------------------------------------------
 
 

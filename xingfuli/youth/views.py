@@ -335,6 +335,7 @@ def children(request: HttpRequest) -> HttpResponse:
 def child(request: HttpRequest, child_id: int) -> HttpResponse:
     actor = _actor(request)
     found = selectors.access_child(actor=actor, child_id=child_id)
+    services.child_viewed(actor=actor, child=found)
     return render(request, "youth/child.html", {
         "child": found, "age": found.age_on(timezone.localdate()),
         "guardians": list(selectors.guardians_of(actor=actor, child=found)),

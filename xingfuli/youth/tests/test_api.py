@@ -67,6 +67,10 @@ def test_children_endpoint_is_scoped(world, login):
     detail = login(world.yuki).get(f"{API}/children/{y.kid.pk}").json()
     assert detail["guardians"][0]["mobile"].count("*") == 4
     assert detail["consents"][0]["guardian"] == "潘家长"
+    from xingfuli.core.models import AuditEntry
+
+    seen = AuditEntry.objects.get(action="youth.child.viewed")
+    assert (seen.actor_id, seen.target_id) == (world.yuki.pk, str(y.kid.pk))
 
 
 def test_pickup_over_the_api_reports_the_refusal(world, login):
