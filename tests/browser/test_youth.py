@@ -79,3 +79,10 @@ def test_guardian_enrols_in_coding_and_joins_a_waiting_list(phone, browser_world
     assert phone.get_by_text("候补名单第 1 位").count() >= 1
     assert_accessible(phone)
     screenshot(phone, "youth-mine-phone")
+
+    # Large-text mode (长辈版) still fits the phone without sideways scrolling.
+    phone.get_by_role("button", name="长辈版").click()
+    phone.goto(f"/youth/courses/{y.coding.pk}/")
+    assert phone.evaluate("document.documentElement.classList.contains('large-text')")
+    assert_no_sideways_scroll(phone)
+    assert_accessible(phone)
