@@ -7,6 +7,7 @@
     xingfuli export-residents FILE --community wanquan
     xingfuli worker                              run background tasks
     xingfuli scheduler                           enqueue periodic tasks when due
+    xingfuli check-deploy                        fail on unsafe production settings
     xingfuli manage ARGS…                        any Django management command
 """
 
@@ -99,6 +100,19 @@ def cmd_scheduler(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_deploy(ns: argparse.Namespace) -> int:
+    """Django's deployment checks and ours; any warning fails (exit status 1)."""
+    _django()
+    from django.core.management.base import SystemCheckError
+
+    try:
+        _call("check", deploy=True, fail_level="WARNING")
+    except SystemCheckError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_import(ns: argparse.Namespace) -> int:
     _django()
     args = [ns.file, "--community", ns.community]
@@ -143,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="run background tasks").set_defaults(func=cmd_worker)
     sub.add_parser("scheduler", help="enqueue periodic tasks when due").set_defaults(
         func=cmd_scheduler)
+    sub.add_parser("check-deploy", help="fail on unsafe production settings").set_defaults(
+        func=cmd_check_deploy)
 
     p = sub.add_parser("import-residents", help="import a resident ledger (xlsx)")
     p.add_argument("file")

@@ -6,6 +6,7 @@ A district sets DATABASE_URL (PostgreSQL), REDIS_URL and the secrets; same code.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "xingfuli.core",
     "xingfuli.registry",
     "xingfuli.grid",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xingfuli.core.middleware.DomainErrorMiddleware",
+    # Last: it answers a locked-out login attempt before the view runs.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xingfuli.urls"
@@ -174,9 +178,48 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses a mobile number after AXES_FAILURE_LIMIT of them.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+# Per mobile number at an address: a community office's shared address must not lock out every
+# colleague (limit requests per address at the proxy: docs/deploy.md).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form names the mobile number "username", as Django's AuthenticationForm does.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "xingfuli.core.views.locked_out"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_VERBOSE = False
+
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_DAYS", "14")) * 24 * 3600
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- secure headers -------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS proxy: HTTPS=1 turns on redirects, HSTS and secure cookies together.
+if env_bool("HTTPS", default=False):
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# HSTS for subdomains and the preload list are decisions about the whole domain (often a
+# government one), not this site's: HSTS_INCLUDE_SUBDOMAINS=1 opts in.
+SILENCED_SYSTEM_CHECKS = ["security.W021"] + (
+    [] if env_bool("HSTS_INCLUDE_SUBDOMAINS", default=False) else ["security.W005"]
+)
 
 # --- i18n -----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -109,3 +111,12 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         request, "core/api_tokens.html",
         {"tokens": selectors.api_tokens_for(actor=user), "new_key": new_key},
     )
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None,
+               credentials: dict[str, Any] | None = None) -> HttpResponse:
+    """What a locked-out login sees (django-axes): in words, with when to try again."""
+    from django.conf import settings
+
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "core/locked_out.html", {"cooloff_minutes": minutes}, status=429)
