@@ -138,13 +138,22 @@ def term_create(*, actor: User, community_id: int, name: str, kind: str, starts_
     return term
 
 
-def _teachers(community_id: int, teacher_ids: list[int]) -> list[User]:
-    """Teachers are users holding a role in the community: youth teachers (staff) or
-    volunteers registered here."""
+def _teachers(actor: User, community_id: int, teacher_ids: list[int]) -> list[User]:
+    """Teachers are users holding a role in the community (youth teachers, staff) or active
+    volunteers of its civilization practice station with a login (through that module's
+    selectors)."""
+    from xingfuli.volunteers import selectors as volunteer_selectors
+
     wanted = set(teacher_ids)
     holders = set(RoleAssignment.objects.filter(
         community_id=community_id, user_id__in=wanted, user__is_active=True
     ).values_list("user_id", flat=True))
+    if wanted - holders:
+        holders |= {
+            pk for pk in volunteer_selectors.volunteers_for(actor=actor)
+            .filter(community_id=community_id, user_id__in=wanted - holders)
+            .values_list("user_id", flat=True) if pk is not None
+        }
     unknown = wanted - holders
     if unknown:
         raise DomainError(
@@ -153,7 +162,7 @@ def _teachers(community_id: int, teacher_ids: list[int]) -> list[User]:
             % {"ids": ", ".join(str(i) for i in sorted(unknown))},
             field="teacher_ids",
         )
-    return list(User.objects.filter(pk__in=wanted))
+    return list(User.objects.filter(pk__in=wanted, is_active=True))
 
 
 def _course_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +213,7 @@ def course_create(*, actor: User, term_id: int, name: str, kind: str, capacity: 
         "max_age": max_age, "description": description, "place": place,
         "opens_at": opens_at, "closes_at": closes_at,
     })
-    teachers = _teachers(term.community_id, teacher_ids or [])
+    teachers = _teachers(actor, term.community_id, teacher_ids or [])
     course = Course.objects.create(community_id=term.community_id, term=term, **fields)
     course.teachers.set(teachers)
     audit.record("youth.course.created", actor=actor, target=course, name=course.name,
@@ -246,7 +255,7 @@ def course_update(*, actor: User, course_id: int, version: int, **data: Any) -> 
             scheduling.session_update(actor=actor, session_id=session.pk,
                                       capacity=course.capacity)
     if teacher_ids is not None:
-        course.teachers.set(_teachers(course.community_id, teacher_ids))
+        course.teachers.set(_teachers(actor, course.community_id, teacher_ids))
     audit.record("youth.course.updated", actor=actor, target=course,
                  changed=sorted(k for k in data if k != "version"))
     return course

@@ -266,3 +266,21 @@ def test_more_places_move_the_waiting_list_up(world):
     services.course_update(actor=world.carol, course_id=y.art.pk, version=y.art.version,
                            capacity=2)
     assert set(_statuses(y.kid2)) == {B.CONFIRMED}
+
+
+def test_a_volunteer_may_teach_but_an_outsider_may_not(world):
+    from xingfuli.core.testing import make_user
+    from xingfuli.volunteers.models import Volunteer
+
+    y = build_youth(world)
+    helper = make_user("志愿者老师")
+    Volunteer.objects.create(community=world.community, number="V001", name="志愿者老师",
+                             user=helper)
+    course = services.course_update(actor=world.carol, course_id=y.coding.pk, version=1,
+                                    teacher_ids=[world.yuki.pk, helper.pk])
+    assert set(course.teachers.values_list("pk", flat=True)) == {world.yuki.pk, helper.pk}
+    stranger = make_user("外人")
+    with pytest.raises(DomainError) as exc:
+        services.course_update(actor=world.carol, course_id=y.coding.pk, version=2,
+                               teacher_ids=[stranger.pk, world.oscar.pk])
+    assert exc.value.field == "teacher_ids"
