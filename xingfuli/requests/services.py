@@ -188,6 +188,16 @@ def allowed_actions(*, actor: User, req: Request) -> list[Action]:
     return out
 
 
+def may_refer_to_topic(*, actor: User, req: Request) -> bool:
+    """Whether the actor may take the request to a deliberation topic now (the deliberation
+    module's page does it; the request page links there)."""
+    return (
+        req.status in TRANSITIONS[Action.REFER_TO_TOPIC].sources
+        and scoped(Request.objects.filter(pk=req.pk), actor, write=True).exists()
+        and _may(actor, req, Action.REFER_TO_TOPIC)
+    )
+
+
 # --- the one way a state changes ----------------------------------------------------------
 
 

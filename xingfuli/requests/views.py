@@ -131,10 +131,14 @@ def resident_status_words(req: Request) -> str:
     return str(text)
 
 
-def _event_row(event: RequestEvent) -> dict[str, Any]:
+def _event_row(event: RequestEvent, *, staff_side: bool = False) -> dict[str, Any]:
     status = dict(Request.Status.choices)
     level = dict(Level.choices)
+    topic_id = event.data.get("topic_id") if event.kind == RequestEvent.Kind.REFERRED else None
     return {
+        "topic_title": event.data.get("topic_title", "") if topic_id else "",
+        "topic_url": reverse("deliberation:topic", args=[topic_id])
+        if topic_id and staff_side else "",
         "event": event,
         "from_status": status.get(event.from_status, "") if event.from_status != event.to_status
         else "",
@@ -324,7 +328,9 @@ def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any
         actor=actor, category_id=req.category_id, building_id=req.building_id,
         floor=req.floor, place=req.place, exclude_id=req.pk) if staff_side else [])
     return {
-        "req": req, "timeline": [_event_row(e) for e in timeline],
+        "req": req, "timeline": [_event_row(e, staff_side=staff_side) for e in timeline],
+        "refer_url": reverse("deliberation:from_request", args=[req.pk])
+        if staff_side and services.may_refer_to_topic(actor=actor, req=req) else "",
         "sla": sla_words(req), "staff_side": staff_side,
         "resident_words": resident_status_words(req), "similar": similar,
         "actions": _action_forms(actor, req, bound=extra.pop("bound", None)),

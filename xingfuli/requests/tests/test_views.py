@@ -292,3 +292,17 @@ def test_follow_up_without_a_choice_names_the_field(world, cats, login):
                                 {"follow_up-version": req.version})
     assert r.status_code == 400 and "Choose how satisfied you are." in r.content.decode()
     assert Request.objects.get().status == "resolved"
+
+
+def test_request_page_links_to_the_deliberation_topic(world, login):
+    cats = make_categories(world)
+    req = light_out(world, cats)
+    page = login(world.carol).get(f"/requests/{req.pk}/").content.decode()
+    assert f"/deliberation/from-request/{req.pk}/" in page
+    # A grid worker may not take it to the pavilion: no link.
+    assert "/deliberation/from-request/" not in login(world.gina).get(
+        f"/requests/{req.pk}/").content.decode()
+    services.request_refer_to_topic(actor=world.carol, request_id=req.pk, topic_id=42,
+                                    topic_title="楼道灯反复损坏")
+    page = login(world.carol).get(f"/requests/{req.pk}/").content.decode()
+    assert 'href="/deliberation/topics/42/"' in page and "楼道灯反复损坏" in page
