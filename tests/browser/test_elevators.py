@@ -2,6 +2,7 @@
 sheet updates; staff see the unit pass both tests."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     assert_accessible,
@@ -53,16 +54,14 @@ def test_owner_votes_online_staff_record_paper_ballots_and_the_unit_passes(phone
     phone.select_option("#id_owner_id", str(owners[1].pk))
     phone.select_option("#id_choice", "yes")
     phone.locator("#record-paper").click()
-    phone.wait_for_function(
-        "document.querySelector('#tests').innerText.includes('2 / 4')")
+    expect(phone.locator("#tests")).to_contain_text("2 / 4")
     assert "125.00 / 245.00" in phone.locator("#tests").inner_text()  # 2 of 4 area < 2/3
     assert phone.locator("#verdict").inner_text().strip() != ""
     not_yet = phone.locator("#verdict").inner_text()
     phone.select_option("#id_owner_id", str(owners[2].pk))
     phone.select_option("#id_choice", "yes")
     phone.locator("#record-paper").click()
-    phone.wait_for_function(
-        "document.querySelector('#tests').innerText.includes('3 / 4')")
+    expect(phone.locator("#tests")).to_contain_text("3 / 4")
     sheet = phone.locator("#tests").inner_text()
     assert "185.00 / 245.00" in sheet and "3 / 3" in sheet
     assert phone.locator("#verdict").inner_text() != not_yet

@@ -31,3 +31,21 @@ def test_secure_headers(world, client):
     assert r["X-Content-Type-Options"] == "nosniff"
     assert r["X-Frame-Options"] == "DENY"
     assert r["Referrer-Policy"] == "same-origin"
+
+
+def test_content_security_policy_forbids_inline_scripts(world, client):
+    policy = client.get("/login/")["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    assert directives["script-src"] == "'self'"
+    assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
+
+
+def test_no_template_has_inline_script_or_handlers():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=\"|hx-on[:-]", re.I)
+    offenders = [str(p.relative_to(root)) for p in root.rglob("*.html")
+                 if "static" not in p.parts and inline.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
