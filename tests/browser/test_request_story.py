@@ -13,15 +13,13 @@ from tests.browser.conftest import (
     login,
     screenshot,
 )
-from xingfuli.core.testing import PASSWORD
+from xingfuli.core.testing import PASSWORD, image_bytes
 from xingfuli.requests.models import Request, RequestPhoto
 from xingfuli.requests.tests.factories import make_categories
 
 pytestmark = pytest.mark.browser
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = image_bytes("PNG")
 
 
 def _as(page, user):

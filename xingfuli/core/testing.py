@@ -214,3 +214,19 @@ def build_world() -> World:
         cleaning_team=cleaning_team, tom=tom, tina=tina, dora=dora, cathy=cathy, vera=vera,
         yuki=yuki, residents=residents,
     )
+
+
+def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 3), *,
+                exif: bytes | None = None) -> bytes:
+    """A real, small image file for upload tests (Pillow writes it)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 30, 30))
+    if exif is not None:
+        image.save(out, format=fmt, exif=exif)
+    else:
+        image.save(out, format=fmt)
+    return out.getvalue()

@@ -12,12 +12,13 @@ Who may do what:
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -30,6 +31,7 @@ from xingfuli.core.models import Community, User
 from xingfuli.core.notifications import notify
 from xingfuli.core.permissions import Capability, require
 from xingfuli.core.scoping import scoped
+from xingfuli.core.uploads import check_document
 from xingfuli.elevators import selectors
 from xingfuli.elevators.models import (
     STAGE_ORDER,
@@ -489,13 +491,13 @@ def document_add(*, actor: User, project_id: int, stage: str, title: str,
         raise DomainError(ErrorCode.INVALID, _("The project has not reached this stage yet."),
                           field="stage")
     title = _text(title, field="title", max_length=100, required=True)
+    # Accepted by its first bytes, stored under a name we choose (the type's extension).
+    extension, _content_type = check_document(file, field="file")
     size = int(getattr(file, "size", 0) or 0)
-    if size <= 0:
-        raise DomainError(ErrorCode.INVALID, _("Choose a file."), field="file")
-    if size > MAX_DOCUMENT_BYTES:
-        raise DomainError(ErrorCode.INVALID, _("A file is at most 10 MB."), field="file")
     name = (getattr(file, "name", "") or "document").rsplit("/", 1)[-1][:200]
-    doc = Document.objects.create(project=project, stage=stage, title=title, file=file,
+    file.seek(0)
+    stored = ContentFile(file.read(), name=f"{uuid.uuid4().hex}.{extension}")
+    doc = Document.objects.create(project=project, stage=stage, title=title, file=stored,
                                   original_name=name, size=size, uploaded_by=actor)
     audit.record("elevators.document.added", actor=actor, target=project, document=doc.pk,
                  title=title, stage=stage)

@@ -24,6 +24,7 @@ from xingfuli.core.pages import is_htmx as _is_htmx
 from xingfuli.core.pages import staff_page
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scoped
+from xingfuli.core.uploads import content_type_of, file_response
 from xingfuli.elevators import selectors, services
 from xingfuli.elevators.forms import (
     ActivityForm,
@@ -281,10 +282,8 @@ def document(request: HttpRequest, document_id: int) -> FileResponse:
         handle = doc.file.open("rb")
     except FileNotFoundError:
         raise NotFound() from None
-    response = FileResponse(handle, as_attachment=False, filename=doc.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(handle, filename=doc.original_name,
+                         content_type=content_type_of(doc.file.name))
 
 
 @staff_page

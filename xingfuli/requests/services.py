@@ -26,6 +26,7 @@ from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, Community, RoleAss
 from xingfuli.core.notifications import notify
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
+from xingfuli.core.uploads import reencode_image
 from xingfuli.grid.models import Grid, GridBuilding
 from xingfuli.property.models import ServiceTeam, TeamMember
 from xingfuli.registry.models import Building, Dwelling, Resident
@@ -293,7 +294,9 @@ def _attach_photos(event: RequestEvent, photos: Sequence[tuple[str, File[Any]]])
         if kind not in RequestPhoto.Kind.values:
             raise DomainError(ErrorCode.INVALID, _("Say whether each photo is from before or "
                                                    "after the work."), field="photos")
-        RequestPhoto.objects.create(event=event, image=image, kind=kind)
+        # Decoded and written again: no EXIF (a home's GPS position), nothing but pixels.
+        RequestPhoto.objects.create(event=event, image=reencode_image(image, field="photos"),
+                                    kind=kind)
 
 
 # --- notifications -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from xingfuli.core.pages import is_htmx as _is_htmx
 from xingfuli.core.pages import staff_page as page
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.core.scoping import scope_of
+from xingfuli.core.uploads import content_type_of, file_response
 from xingfuli.grid import selectors as grid_selectors
 from xingfuli.property import selectors as property_selectors
 from xingfuli.registry import selectors as registry_selectors
@@ -554,9 +555,8 @@ def photo(request: HttpRequest, photo_id: int) -> FileResponse:
         handle = row.image.open("rb")
     except FileNotFoundError:
         raise NotFound() from None
-    response = FileResponse(handle)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    name = row.image.name.rsplit("/", 1)[-1]
+    return file_response(handle, filename=name, content_type=content_type_of(name))
 
 
 # --- Open311 clients -------------------------------------------------------------------------

@@ -141,15 +141,24 @@ def test_documents_are_served_only_to_those_who_see_the_project(world, login, se
     client = login(world.carol)
     r = client.post(f"/elevators/{project.pk}/documents/",
                     {"stage": "consent", "title": "公示照片",
-                     "file": SimpleUploadedFile("notice.txt", b"posted")})
+                     "file": SimpleUploadedFile("notice.pdf", b"%PDF-1.4 posted")})
     assert r.status_code == 302
     doc = project.documents.get()
-    assert b"".join(client.get(f"/elevators/documents/{doc.pk}/").streaming_content) \
-        == b"posted"
+    shown = client.get(f"/elevators/documents/{doc.pk}/")
+    assert b"".join(shown.streaming_content) == b"%PDF-1.4 posted"
+    assert shown["Content-Type"] == "application/pdf" and "sandbox" in shown[
+        "Content-Security-Policy"]
+    assert doc.original_name == "notice.pdf" and doc.file.name.endswith(".pdf")
+    # A script or a web page is refused, whatever it is called.
+    r = client.post(f"/elevators/{project.pk}/documents/",
+                    {"stage": "consent", "title": "x",
+                     "file": SimpleUploadedFile("photo.pdf", b"<html><script>alert(1)")})
+    assert r.status_code == 400 and "Only PDF, JPEG, PNG" in r.content.decode()
+    assert project.documents.count() == 1
     assert login(world.oscar).get(f"/elevators/documents/{doc.pk}/").status_code == 404
     r = login(world.carol).post(f"/elevators/{project.pk}/documents/",
                                 {"stage": "in_use", "title": "x",
-                                 "file": SimpleUploadedFile("a.txt", b"x")})
+                                 "file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")})
     assert r.status_code == 400 and "has not reached this stage" in r.content.decode()
 
 

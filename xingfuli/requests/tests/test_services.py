@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from xingfuli.core.calendar import calendar_fill_from_package
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.models import AuditEntry, Notification
+from xingfuli.core.testing import image_bytes
 from xingfuli.property.models import ServiceTeam, TeamMember
 from xingfuli.requests import services
 from xingfuli.requests.models import Level, Request, RequestEvent
@@ -92,7 +93,7 @@ def test_the_story_from_phone_call_to_follow_up(world, cats):
         t.shift(dt.timedelta(minutes=40))
         services.request_on_site(actor=world.tom, request_id=req.pk)
         t.shift(dt.timedelta(minutes=30))
-        photo = SimpleUploadedFile("after.jpg", b"\xff\xd8\xff fake jpeg", "image/jpeg")
+        photo = SimpleUploadedFile("after.jpg", image_bytes("JPEG"), "image/jpeg")
         req = services.request_resolve(actor=world.tom, request_id=req.pk,
                                        note="换了声控灯", photos=[("after", photo)])
         assert req.resolution_seconds == 70 * 60

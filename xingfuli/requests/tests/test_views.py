@@ -6,13 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from xingfuli.core.testing import image_bytes
 from xingfuli.requests import services
 from xingfuli.requests.models import Request, RequestPhoto
 from xingfuli.requests.tests.factories import light_out, make_categories, to_dispatched
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
-       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = image_bytes("PNG")
 
 
 @pytest.fixture
@@ -158,7 +157,11 @@ def test_accept_dispatch_and_resolve_with_photos_through_the_page(world, cats, l
     url = reverse("requests:photo", args=[RequestPhoto.objects.get().pk])
     assert url in page
     shown = login(world.alice).get(url)
-    assert shown.status_code == 200 and b"".join(shown.streaming_content) == PNG
+    # Re-encoded as JPEG, and served so that a browser never runs it.
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert b"".join(shown.streaming_content).startswith(b"\xff\xd8\xff")
+    assert shown["X-Content-Type-Options"] == "nosniff" and "sandbox" in shown[
+        "Content-Security-Policy"]
     assert login(world.oscar).get(url).status_code == 404
     assert login(world.greg).get(url).status_code == 404
 
