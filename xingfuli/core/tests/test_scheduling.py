@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from typing import Any
 
 import pytest
 import time_machine
@@ -99,7 +100,7 @@ def test_no_waiting_list_means_full_is_refused(world):
     _sign(session, make_user("甲"))
     with pytest.raises(DomainError) as err:
         _sign(session, make_user("乙"), waitlist=False)
-    assert err.value.field == "session_id" and "full" in err.value.message
+    assert err.value.field == "session_id" and "full" in str(err.value.message)
 
 
 def test_more_places_move_the_waiting_list_up(world):
@@ -141,7 +142,7 @@ def test_idempotent_retry_returns_the_first_booking(world):
 def test_bad_input_names_the_field_and_changes_nothing(world):
     series = _series(world)
     start = NOW + dt.timedelta(days=1)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"starts_at": start, "ends_at": start}, "ends_at"),
         ({"starts_at": start.replace(tzinfo=None), "ends_at": start + dt.timedelta(hours=1)},
          "starts_at"),
@@ -329,7 +330,7 @@ def test_concurrent_sign_ups_never_over_book():
     session = _session(world, capacity=3)
     users = [make_user(f"并发{i}") for i in range(8)]
     barrier = threading.Barrier(len(users))
-    results: list[object] = []
+    results: list[str] = []
 
     def sign(user) -> None:
         barrier.wait()

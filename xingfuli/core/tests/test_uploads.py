@@ -27,7 +27,7 @@ def test_photo_is_reencoded_without_exif_and_bounded():
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "JPEG" and max(image.size) == uploads.MAX_IMAGE_SIDE
         assert not image.getexif()
-    assert out.name.endswith(".jpg") and "p.jpg" not in out.name
+    assert out.name is not None and out.name.endswith(".jpg") and "p.jpg" not in out.name
 
 
 @pytest.mark.parametrize("content", [b"<svg onload=alert(1)>", b"GIF89a broken", b"%PDF-1.4"])
