@@ -88,6 +88,9 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("13800000081", Role.VOLUNTEER_ORGANISER, _WQ),
     DemoLogin("13800000082", None, format_lazy("{} · {}", _WQ, _("civilization practice station")),
               label=_("volunteer")),
+    DemoLogin("13800000091", Role.YOUTH_TEACHER, _WQ),
+    DemoLogin("13800000092", Role.RESIDENT,
+              format_lazy("{} · {}", _WQ, _("a parent of a youth palace child"))),
     DemoLogin("13800000111", Role.RESIDENT, format_lazy("{} · {}", _WQ, _("an owner in 8栋1单元")),
               ),
 )

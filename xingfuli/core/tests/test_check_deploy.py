@@ -18,12 +18,15 @@ def test_development_defaults_fail(capsys):
     assert "xingfuli.E001" in err and "xingfuli.W002" in err and "security.W012" in err
 
 
-def test_a_safe_setup_passes():
+def test_a_safe_setup_passes(monkeypatch):
+    # The browser tests' Playwright needs this in the test process; a deployment does not.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     with override_settings(**SAFE):
         assert main(["check-deploy"]) == 0
 
 
-def test_tasks_inside_requests_fail(capsys):
+def test_tasks_inside_requests_fail(capsys, monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     tasks = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     with override_settings(**SAFE, TASKS=tasks):
         assert main(["check-deploy"]) == 1

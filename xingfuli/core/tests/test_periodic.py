@@ -28,6 +28,8 @@ def test_the_modules_register_their_periodic_tasks():
     reminders = jobs["xingfuli.core.scheduling_tasks.scheduling_send_reminders"]
     assert reminders.daily_at == dt.time(18, 0)
     assert "xingfuli.registry.tasks.registry_purge_import_files" in jobs
+    assert jobs["xingfuli.youth.tasks.youth_care_closing_check"].interval == dt.timedelta(
+        minutes=5)
 
 
 def test_interval_slots():
