@@ -15,6 +15,7 @@ from xingfuli.dashboard.api import router as dashboard_router
 from xingfuli.deliberation.api import router as deliberation_router
 from xingfuli.elevators.api import router as elevators_router
 from xingfuli.grid.api import router as grid_router
+from xingfuli.party.api import router as party_router
 from xingfuli.property.api import router as property_router
 from xingfuli.registry.api import router as registry_router
 from xingfuli.requests.api import router as requests_router
@@ -87,3 +88,4 @@ api.add_router("/elevators", elevators_router)
 api.add_router("/canteen", canteen_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/youth", youth_router)
+api.add_router("/party", party_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "xingfuli.canteen",
     "xingfuli.volunteers",
     "xingfuli.youth",
+    "xingfuli.party",
     "xingfuli.dashboard",
 ]
 

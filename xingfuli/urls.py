@@ -16,6 +16,7 @@ urlpatterns = [
     path("canteen/", include("xingfuli.canteen.urls")),
     path("volunteers/", include("xingfuli.volunteers.urls")),
     path("youth/", include("xingfuli.youth.urls")),
+    path("party/", include("xingfuli.party.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
     path("open311/v2/", include("xingfuli.requests.open311.urls")),
     path("api/v1/", api.urls),

@@ -1,0 +1,1 @@
+"""党建+网格: party branches on buildings and grids, members serving neighbours, small wishes."""
