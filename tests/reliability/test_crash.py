@@ -130,7 +130,7 @@ def client(n: int, port: int, world: dict[str, Any], load: Load) -> None:
 
 def test_acknowledged_requests_survive_sigkill_and_none_is_half_written(tmp_path):
     env = environment(tmp_path)
-    setup = subprocess.run(  # noqa: S603
+    setup = subprocess.run(
         [sys.executable, "-m", "tests.reliability.setup_world"], cwd=ROOT, env=env,
         capture_output=True, text=True, timeout=180, check=False,
     )
