@@ -25,6 +25,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import request_finished
 
 if TYPE_CHECKING:  # settings.py imports this module: nothing of Django's HTTP layer at runtime
     from django.http import HttpRequest, HttpResponse
@@ -51,21 +52,28 @@ class RequestIdMiddleware:
         given = request.headers.get(REQUEST_ID_HEADER, "")
         rid = given if _ACCEPTABLE_ID.fullmatch(given) else new_request_id()
         request.request_id = rid  # type: ignore[attr-defined]
-        token = request_id.set(rid)
+        # Not reset on the way out: Django logs 4xx answers after the middleware returns. The
+        # id is forgotten when the response is closed (request_finished), and a new request on
+        # this thread replaces it anyway.
+        request_id.set(rid)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = rid
-            if access_logger.isEnabledFor(logging.INFO):
-                ms = round((time.perf_counter() - started) * 1000, 1)
-                access_logger.info(
-                    "%s %s %s %.1fms", request.method, request.path, response.status_code, ms,
-                    extra={"method": request.method, "path": request.path,
-                           "status": response.status_code, "duration_ms": ms},
-                )
-            return response
-        finally:
-            request_id.reset(token)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = rid
+        if access_logger.isEnabledFor(logging.INFO):
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            access_logger.info(
+                "%s %s %s %.1fms", request.method, request.path, response.status_code, ms,
+                extra={"method": request.method, "path": request.path,
+                       "status": response.status_code, "duration_ms": ms},
+            )
+        return response
+
+
+def _forget_request_id(**kwargs: Any) -> None:
+    request_id.set(None)
+
+
+request_finished.connect(_forget_request_id, dispatch_uid="xingfuli.core.logging")
 
 
 class RequestIdFilter(logging.Filter):

@@ -33,7 +33,11 @@ def broken(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("the boiler is broken")
 
 
-urlpatterns = [path("noisy", noisy), path("broken", broken)]
+def refused(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("no", status=400)
+
+
+urlpatterns = [path("noisy", noisy), path("broken", broken), path("refused", refused)]
 pytestmark = [pytest.mark.urls("xingfuli.core.tests.test_logging")]
 
 
@@ -89,6 +93,16 @@ def test_a_server_error_is_logged_with_its_request_id_and_traceback(db, configur
     assert line["level"] == "ERROR" and line["request_id"] == response["X-Request-ID"]
     assert "RuntimeError: the boiler is broken" in line["exception"]
     assert line["status_code"] == 500
+
+
+def test_a_client_error_logged_after_the_middleware_has_the_id_too(db, configured, capsys):
+    configured("json")
+    response = Client().get("/refused")
+    assert response.status_code == 400
+    (line,) = [x for x in json_lines(capsys) if x["logger"] == "django.request"]
+    assert line["message"] == "Bad Request: /refused" and line["level"] == "WARNING"
+    assert line["request_id"] == response["X-Request-ID"]
+    assert request_id.get() is None  # forgotten when the response was closed
 
 
 def test_access_records_only_when_enabled(db, configured, capsys):
