@@ -28,3 +28,15 @@ def registry_purge_import_files() -> int:
 
 
 every(registry_purge_import_files, daily_at=dt.time(3, 0))
+
+
+@task()
+def registry_retention_purge() -> int:
+    """Purge sensitive fields of residents who moved out or died more than
+    PERSONAL_DATA_RETENTION_DAYS ago (see registry/privacy.py)."""
+    from xingfuli.registry.privacy import retention_purge
+
+    return retention_purge()
+
+
+every(registry_retention_purge, daily_at=dt.time(2, 30))
