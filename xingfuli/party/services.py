@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xingfuli.core import audit
+from xingfuli.core import audit, crypto
 from xingfuli.core.errors import DomainError, ErrorCode, NotFound
 from xingfuli.core.models import COMMUNITY_ROLES, Community, Role, RoleAssignment, User
 from xingfuli.core.notifications import notify
@@ -24,7 +24,7 @@ from xingfuli.core.scoping import scoped
 from xingfuli.grid.models import Grid
 from xingfuli.party.models import PartyMember, PartyOrganisation, Wish
 from xingfuli.registry.models import Building, Resident, Tag
-from xingfuli.registry.personal import normalize_mobile, set_mobile
+from xingfuli.registry.personal import mask_mobile, normalize_mobile
 from xingfuli.volunteers import services as volunteers
 
 MAX_WISH_MINUTES = 24 * 60
@@ -241,7 +241,8 @@ def in_service_register(
     member.skills, member.availability = skill_list, availability
     member.status, member.registered_at = PartyMember.Status.PENDING, timezone.now()
     member.reviewed_by, member.reviewed_at, member.review_note = None, None, ""
-    set_mobile(member, normalize_mobile(mobile or actor.mobile))
+    number = normalize_mobile(mobile or actor.mobile)
+    member.mobile_encrypted, member.mobile_masked = crypto.encrypt(number), mask_mobile(number)
     if existing is not None:
         member.version += 1
     try:
