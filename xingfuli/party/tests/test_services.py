@@ -204,8 +204,8 @@ def test_wish_flow_credits_hours_once(world, party):
     wish = services.wish_confirm(actor=world.gina, wish_id=wish.pk)
     assert wish.status == Wish.Status.CONFIRMED and wish.confirmed_by == world.gina
     assert volunteer_record(volunteer=volunteer).minutes == 45
-    record = ServiceRecord.objects.get(pk=wish.service_record_id)
-    assert record.source_ref == services.wish_ref(wish.pk) and record.minutes == 45
+    record = ServiceRecord.objects.get(source_ref=services.wish_ref(wish.pk))
+    assert record.pk == wish.service_record_id and record.minutes == 45
     with pytest.raises(DomainError):
         services.wish_confirm(actor=world.carol, wish_id=wish.pk)
     assert ServiceRecord.objects.filter(source_ref=services.wish_ref(wish.pk)).count() == 1
