@@ -67,7 +67,7 @@ def _managed_canteen(actor: User, canteen_id: int, *, lock: bool = False) -> Can
     require(actor, Capability.MANAGE_CANTEEN, community_id=seen)
     qs = scoped(Canteen.objects.all(), actor, write=True).filter(pk=canteen_id)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     found = qs.first()
     if found is None:
         raise Forbidden()
@@ -302,7 +302,7 @@ def _draft_menu(actor: User, menu_id: int) -> WeeklyMenu:
     if menu is None:
         raise NotFound()
     _managed_canteen(actor, menu.canteen_id)
-    menu = WeeklyMenu.objects.select_for_update().select_related("canteen").get(pk=menu.pk)
+    menu = WeeklyMenu.objects.select_for_update(of=("self",)).select_related("canteen").get(pk=menu.pk)
     return menu
 
 
@@ -386,7 +386,7 @@ def _managed_diner(actor: User, diner_id: int, *, lock: bool = False) -> Diner:
     _managed_canteen(actor, diner.canteen_id)
     qs = Diner.objects.select_related("canteen", "resident")
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     return qs.get(pk=diner.pk)
 
 
@@ -569,7 +569,7 @@ def orders_book(*, actor: User, diner_id: int, days: Iterable[dt.date], service:
     if service not in Diner.Service.values:
         raise DomainError(ErrorCode.INVALID, _("Choose how the meals are served."),
                           field="service")
-    canteen = Canteen.objects.select_for_update().get(pk=diner.canteen_id)
+    canteen = Canteen.objects.select_for_update(of=("self",)).get(pk=diner.canteen_id)
     now = _now()
     _bookable_days(canteen, wanted, now=now)
     taken = set(Order.objects.filter(diner=diner, day__in=wanted).exclude(
@@ -602,7 +602,7 @@ def order_cancel(*, actor: User, order_id: int) -> Order:
     if order.diner is None:
         raise Forbidden()
     _booking_diner(actor, order.diner.pk)
-    order = Order.objects.select_for_update().select_related("canteen").get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).select_related("canteen").get(pk=order.pk)
     if order.status != Order.Status.BOOKED:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("Only a booked meal can be cancelled."),
                           field="status")
@@ -628,7 +628,7 @@ def order_serve(*, actor: User, order_id: int) -> Order:
     if order is None:
         raise NotFound()
     canteen = _managed_canteen(actor, order.canteen_id)
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
     if order.status != Order.Status.BOOKED or order.service != Diner.Service.DINE_IN:
         raise DomainError(ErrorCode.INVALID_TRANSITION,
                           _("Only a booked meal eaten at the canteen can be served here."),
@@ -789,7 +789,7 @@ def run_assign(*, actor: User, run_id: int, volunteer_id: int | None,
     if run is None:
         raise NotFound()
     canteen = _managed_canteen(actor, run.canteen_id)
-    run = DeliveryRun.objects.select_for_update().select_related("building").get(pk=run.pk)
+    run = DeliveryRun.objects.select_for_update(of=("self",)).select_related("building").get(pk=run.pk)
     _check_version(run, version)
     user = None
     if volunteer_id:
@@ -848,7 +848,7 @@ def delivery_confirm(*, actor: User, delivery_id: int, outcome: str, note: str =
     if outcome not in (Delivery.Outcome.DELIVERED, Delivery.Outcome.NOT_REACHED):
         raise DomainError(ErrorCode.INVALID, _("Say whether the meal was delivered."),
                           field="outcome")
-    delivery = Delivery.objects.select_for_update().select_related(
+    delivery = Delivery.objects.select_for_update(of=("self",)).select_related(
         "order__diner__resident", "order__diner__canteen").get(pk=delivery.pk)
     if delivery.outcome != Delivery.Outcome.PENDING:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("This delivery is confirmed already."),
@@ -911,7 +911,7 @@ def sample_discard(*, actor: User, sample_id: int) -> SampleRecord:
     if sample is None:
         raise NotFound()
     canteen = _managed_canteen(actor, sample.canteen_id)
-    sample = SampleRecord.objects.select_for_update().get(pk=sample.pk)
+    sample = SampleRecord.objects.select_for_update(of=("self",)).get(pk=sample.pk)
     if sample.discarded_at is not None:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("This sample is discarded already."),
                           field="sample")
@@ -944,7 +944,7 @@ def certificate_save(*, actor: User, canteen_id: int, person: str, number: str,
                                                 expires_on=expires_on)
         action = "canteen.certificate.added"
     else:
-        found = HealthCertificate.objects.select_for_update().filter(
+        found = HealthCertificate.objects.select_for_update(of=("self",)).filter(
             pk=certificate_id, canteen=canteen).first()
         if found is None:
             raise NotFound()

@@ -341,7 +341,7 @@ def session_add(
 def _lock_session(actor: Any, session_id: int, *, manage: bool) -> Session:
     """The session, row-locked; a manager's action checks the module capability."""
     session = (
-        Session.objects.select_for_update().select_related("series")
+        Session.objects.select_for_update(of=("self",)).select_related("series")
         .filter(pk=session_id).first()
     )
     if session is None:
@@ -743,7 +743,7 @@ def booking_scan(*, actor: User, token: str) -> list[Booking]:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("This session is over."),
                           field="token")
     mine = list(
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .filter(session=session, contact=actor, status=B.CONFIRMED, checked_out_at__isnull=True)
         .order_by("id")
     )
@@ -780,7 +780,7 @@ def sessions_remind(*, today: dt.date | None = None) -> int:
     for session_id in ids:
         with transaction.atomic():
             session = (
-                Session.objects.select_for_update().select_related("series")
+                Session.objects.select_for_update(of=("self",)).select_related("series")
                 .filter(pk=session_id, reminded_at__isnull=True).first()
             )
             if session is None:

@@ -29,7 +29,7 @@ def api_token_create(*, actor: User, name: str) -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    token = ApiToken.objects.select_for_update(of=("self",)).filter(pk=token_id, user=actor).first()
     if token is None:
         raise NotFound()
     if token.revoked_at is None:

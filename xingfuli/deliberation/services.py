@@ -181,7 +181,7 @@ def _topic_for_managing(actor: User, topic_id: int, *, lock: bool = True) -> Top
         raise NotFound()
     require(actor, Capability.MANAGE_DELIBERATION, community_id=seen)
     qs = scoped(Topic.objects.all(), actor, write=True).filter(pk=topic_id)
-    topic = (qs.select_for_update() if lock else qs).first()
+    topic = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if topic is None:
         raise Forbidden()
     return topic
@@ -189,7 +189,7 @@ def _topic_for_managing(actor: User, topic_id: int, *, lock: bool = True) -> Top
 
 def _topic_for_reading(actor: User, topic_id: int, *, lock: bool = False) -> Topic:
     qs = scoped(Topic.objects.all(), actor).filter(pk=topic_id)
-    topic = (qs.select_for_update() if lock else qs).first()
+    topic = (qs.select_for_update(of=("self",)) if lock else qs).first()
     if topic is None:
         raise NotFound()
     return topic
@@ -272,7 +272,7 @@ def pavilion_update(*, actor: User, pavilion_id: int, name: str, location: str =
     if seen is None:
         raise NotFound()
     require(actor, Capability.MANAGE_DELIBERATION, community_id=seen)
-    pavilion = scoped(Pavilion.objects.select_for_update(), actor, write=True).filter(
+    pavilion = scoped(Pavilion.objects.select_for_update(of=("self",)), actor, write=True).filter(
         pk=pavilion_id).first()
     if pavilion is None:
         raise Forbidden()
@@ -604,7 +604,7 @@ def _meeting_for_managing(actor: User, meeting_id: int) -> tuple[Meeting, Topic]
     if topic_id is None:
         raise NotFound()
     topic = _topic_for_managing(actor, topic_id)  # locks the topic first, then the meeting
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting_id)
     return meeting, topic
 
 
@@ -982,7 +982,7 @@ def item_progress(*, actor: User, item_id: int, progress: int, note: str = "",
     if topic_id is None:
         raise NotFound()
     topic = _topic_for_managing(actor, topic_id)
-    item = ImplementationItem.objects.select_for_update().get(pk=item_id)
+    item = ImplementationItem.objects.select_for_update(of=("self",)).get(pk=item_id)
     _check_version(item, version)
     if topic.status != S.IMPLEMENTING:
         raise DomainError(ErrorCode.INVALID_TRANSITION,

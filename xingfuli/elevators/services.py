@@ -116,7 +116,7 @@ def _managed(actor: User, project_id: int, *, lock: bool = False) -> Project:
     require(actor, Capability.MANAGE_ELEVATORS, community_id=seen)
     qs = scoped(Project.objects.all(), actor, write=True).filter(pk=project_id)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     project = qs.first()
     if project is None:
         raise Forbidden()
@@ -591,7 +591,7 @@ def round_open(*, actor: User, project_id: int, question: str = "",
 
 
 def _open_round(project_id: int) -> BallotRound:
-    round_ = BallotRound.objects.select_for_update().filter(
+    round_ = BallotRound.objects.select_for_update(of=("self",)).filter(
         project_id=project_id, status=BallotRound.Status.OPEN).select_related("project").first()
     if round_ is None:
         raise DomainError(ErrorCode.INVALID_TRANSITION, _("No vote is open on this project."),

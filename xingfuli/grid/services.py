@@ -52,7 +52,7 @@ def _community_for_managing(actor: User, community: Community | int) -> Communit
 def _grid_for_managing(actor: User, grid_id: int, *, lock: bool = False) -> Grid:
     qs = scoped(Grid.objects.all(), actor).filter(pk=grid_id)
     if lock:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     grid = qs.select_related("community").first()
     if grid is None:
         raise NotFound()
@@ -138,7 +138,7 @@ def grid_buildings_set(
             field="building_ids",
         )
     links = list(
-        GridBuilding.objects.select_for_update()
+        GridBuilding.objects.select_for_update(of=("self",))
         .filter(building_id__in=wanted)
         .exclude(grid=grid)
         .select_related("grid", "building")
@@ -460,7 +460,7 @@ def duty_shift_set(
     if len(note) > 200:
         raise DomainError(ErrorCode.INVALID, _("At most %(n)s characters.") % {"n": 200},
                           field="note")
-    shift, created = DutyShift.objects.select_for_update().get_or_create(
+    shift, created = DutyShift.objects.select_for_update(of=("self",)).get_or_create(
         community=found, date=date, person=user, defaults={"note": note}
     )
     if not created and shift.note != note:
@@ -476,7 +476,7 @@ def duty_shift_set(
 def duty_shift_remove(*, actor: User, shift_id: int) -> DutyShift:
     shift = (
         scoped(DutyShift.objects.all(), actor)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(pk=shift_id)
         .first()
     )
@@ -519,7 +519,7 @@ def duty_roster_fill(
         )
     users = _duty_people(found, people, field="people")
     # Lock the community row so that two fills of the same range cannot interleave.
-    Community.objects.select_for_update().filter(pk=found.pk).first()
+    Community.objects.select_for_update(of=("self",)).filter(pk=found.pk).first()
     covered = set(
         DutyShift.objects.filter(community=found, date__gte=start, date__lte=end).values_list(
             "date", flat=True

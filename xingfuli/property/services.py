@@ -56,7 +56,7 @@ def _for_managing(
     require(actor, Capability.MANAGE_PROPERTY, community_id=seen)
     found_qs = scoped(qs, actor, write=True).filter(pk=pk)
     if lock:
-        found_qs = found_qs.select_for_update()
+        found_qs = found_qs.select_for_update(of=("self",))
     found = found_qs.first()
     if found is None:
         raise Forbidden()
@@ -129,7 +129,7 @@ def team_next_assignee(*, team: ServiceTeam) -> User | None:
     different members. None when nobody is on duty.
     """
     members = list(
-        TeamMember.objects.select_for_update()
+        TeamMember.objects.select_for_update(of=("self",))
         .filter(team=team, on_duty=True, user__is_active=True)
         .select_related("user")
         .order_by("pk")
@@ -347,7 +347,7 @@ def member_duty_set(*, actor: User, member_id: int, on_duty: bool) -> TeamMember
         actor, Capability.MANAGE_PROPERTY, community_id=member.team.center.community_id
     ):
         raise Forbidden(_("Only the member themselves or the dispatcher may change this duty."))
-    member = TeamMember.objects.select_for_update().select_related("team__center", "user").get(
+    member = TeamMember.objects.select_for_update(of=("self",)).select_related("team__center", "user").get(
         pk=member.pk
     )
     member.on_duty = on_duty
@@ -482,7 +482,7 @@ def project_update(
             _("%(spent)s yuan is already spent: the budget cannot be lower.") % {"spent": spent},
             field="budget",
         )
-    fund = Fund.objects.select_for_update().get(pk=project.fund_id)
+    fund = Fund.objects.select_for_update(of=("self",)).get(pk=project.fund_id)
     new_ceiling = max(amount, project.approved_ceiling or amount)
     _check_fund_room(fund, new_ceiling, field="budget", exclude_project=project.pk)
     project.budget = amount
@@ -675,7 +675,7 @@ def budget_approve(
         )
     reason = _text(reason, field="reason", max_length=500, required=True,
                    what=_("the reason"))
-    fund = Fund.objects.select_for_update().get(pk=project.fund_id)
+    fund = Fund.objects.select_for_update(of=("self",)).get(pk=project.fund_id)
     _check_fund_room(fund, ceiling, field="new_ceiling", exclude_project=project.pk)
     approval = BudgetApproval.objects.create(
         project=project, new_ceiling=ceiling, previous_ceiling=project.ceiling, reason=reason,

@@ -205,7 +205,7 @@ def may_refer_to_topic(*, actor: User, req: Request) -> bool:
 def _act(actor: User, request_id: int, action: Action, version: int | None) -> Request:
     """Lock the request and check version, transition and rights for `action`."""
     req = (
-        scoped(Request.objects.select_for_update(), actor, write=True)
+        scoped(Request.objects.select_for_update(of=("self",)), actor, write=True)
         .filter(pk=request_id)
         .first()
     )
@@ -897,7 +897,7 @@ def requests_breaches_process(*, now: dt.datetime | None = None) -> int:
 
 
 def _breach_one(pk: int, now: dt.datetime) -> bool:
-    req = Request.objects.select_for_update().filter(
+    req = Request.objects.select_for_update(of=("self",)).filter(
         pk=pk, status__in=OPEN_STATUSES, paused_at__isnull=True
     ).first()
     if req is None:

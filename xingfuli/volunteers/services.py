@@ -355,7 +355,7 @@ def claim_submit(*, actor: User, community_id: int, service: str, service_date: 
 @transaction.atomic
 def claim_decide(*, actor: User, record_id: int, approve: bool, note: str = "",
                  version: int | None = None) -> ServiceRecord:
-    record = (ServiceRecord.objects.select_for_update().select_related("volunteer")
+    record = (ServiceRecord.objects.select_for_update(of=("self",)).select_related("volunteer")
               .filter(pk=record_id).first())
     if record is None:
         raise NotFound()
@@ -385,7 +385,7 @@ def claim_decide(*, actor: User, record_id: int, approve: bool, note: str = "",
 def record_correct(*, actor: User, record_id: int, minutes: int, reason: str,
                    version: int | None = None) -> ServiceRecord:
     """The organiser corrects the minutes of a record, with a reason (kept and audited)."""
-    record = ServiceRecord.objects.select_for_update().filter(pk=record_id).first()
+    record = ServiceRecord.objects.select_for_update(of=("self",)).filter(pk=record_id).first()
     if record is None:
         raise NotFound()
     _require(actor, record.community_id)

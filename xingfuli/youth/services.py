@@ -112,7 +112,7 @@ def _child_for_family_or_staff(actor: User, child_id: int, *, lock: bool = False
     ) is None:
         raise Forbidden(_("Only the child's guardian or community staff may do this."))
     if lock:
-        child = Child.objects.select_for_update().get(pk=child.pk)
+        child = Child.objects.select_for_update(of=("self",)).get(pk=child.pk)
     return child
 
 
@@ -230,7 +230,7 @@ def course_create(*, actor: User, term_id: int, name: str, kind: str, capacity: 
 def course_update(*, actor: User, course_id: int, version: int, **data: Any) -> Course:
     course = selectors.access_course(actor=actor, course_id=course_id)
     _require_staff(actor, course.community_id)
-    course = Course.objects.select_for_update().get(pk=course.pk)
+    course = Course.objects.select_for_update(of=("self",)).get(pk=course.pk)
     _check_version(course, version)
     teacher_ids = data.pop("teacher_ids", None)
     current = {k: getattr(course, k) for k in (
@@ -399,7 +399,7 @@ def guardian_pickup_set(*, actor: User, guardian_id: int, may_pick_up: bool) -> 
     if guardian is None:
         raise NotFound()
     child = _child_for_family_or_staff(actor, guardian.child_id, lock=True)
-    guardian = Guardian.objects.select_for_update().get(pk=guardian.pk)
+    guardian = Guardian.objects.select_for_update(of=("self",)).get(pk=guardian.pk)
     guardian.may_pick_up = may_pick_up
     if may_pick_up:
         guardian.authorised_by, guardian.authorised_at = actor, timezone.now()
@@ -759,7 +759,7 @@ def care_closing_alerts(*, now: dt.datetime | None = None) -> int:
     alerted = 0
     for rows in by_session.values():
         with transaction.atomic():
-            fresh = list(scheduling.Booking.objects.select_for_update().filter(
+            fresh = list(scheduling.Booking.objects.select_for_update(of=("self",)).filter(
                 pk__in=[b.pk for b in rows], checked_out_at__isnull=True,
                 youth_care_alert__isnull=True,
             ))

@@ -99,7 +99,7 @@ def import_job_create(*, actor: Any, community_id: int, upload: UploadedFile) ->
 def import_job_start(*, actor: Any, job_id: int, mapping: Mapping, dry_run: bool) -> ImportJob:
     """Confirm the mapping and queue the job; the task runs after this commits."""
     access_import_job(actor=actor, job_id=job_id)
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    job = ImportJob.objects.select_for_update(of=("self",)).get(pk=job_id)
     if not job_is_startable(job):
         raise DomainError(
             ErrorCode.CONFLICT, _("This import has already been started."), field="mapping"
