@@ -302,7 +302,8 @@ def _draft_menu(actor: User, menu_id: int) -> WeeklyMenu:
     if menu is None:
         raise NotFound()
     _managed_canteen(actor, menu.canteen_id)
-    menu = WeeklyMenu.objects.select_for_update(of=("self",)).select_related("canteen").get(pk=menu.pk)
+    menu = (WeeklyMenu.objects.select_for_update(of=("self",)).select_related("canteen")
+            .get(pk=menu.pk))
     return menu
 
 
@@ -789,7 +790,8 @@ def run_assign(*, actor: User, run_id: int, volunteer_id: int | None,
     if run is None:
         raise NotFound()
     canteen = _managed_canteen(actor, run.canteen_id)
-    run = DeliveryRun.objects.select_for_update(of=("self",)).select_related("building").get(pk=run.pk)
+    run = (DeliveryRun.objects.select_for_update(of=("self",)).select_related("building")
+           .get(pk=run.pk))
     _check_version(run, version)
     user = None
     if volunteer_id:

@@ -347,8 +347,9 @@ def member_duty_set(*, actor: User, member_id: int, on_duty: bool) -> TeamMember
         actor, Capability.MANAGE_PROPERTY, community_id=member.team.center.community_id
     ):
         raise Forbidden(_("Only the member themselves or the dispatcher may change this duty."))
-    member = TeamMember.objects.select_for_update(of=("self",)).select_related("team__center", "user").get(
-        pk=member.pk
+    member = (
+        TeamMember.objects.select_for_update(of=("self",))
+        .select_related("team__center", "user").get(pk=member.pk)
     )
     member.on_duty = on_duty
     member.save(update_fields=["on_duty"])

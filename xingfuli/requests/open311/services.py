@@ -72,7 +72,8 @@ def open311_client_create(
 @transaction.atomic
 def open311_client_revoke(*, actor: User, client_id: int) -> Open311Client:
     """Stop the client's key from working and its system login from acting; keep its requests."""
-    client = scoped(Open311Client.objects.select_for_update(of=("self",)), actor, write=True).filter(
+    locked = Open311Client.objects.select_for_update(of=("self",))
+    client = scoped(locked, actor, write=True).filter(
         pk=client_id
     ).first()
     if client is None:
