@@ -5,4 +5,6 @@ from xingfuli.dashboard import views
 app_name = "dashboard"
 urlpatterns = [
     path("<slug:community>/", views.summary, name="summary"),
+    path("<slug:community>/board/", views.board, name="board"),
+    path("<slug:community>/board/screen/", views.board, {"screen": True}, name="board_screen"),
 ]

@@ -1,12 +1,15 @@
-"""The public summary page of a community, phone-sized cards."""
+"""The public summary page of a community (phone-sized cards) and the staff's 七个一 board."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from xingfuli.core.models import Role
+from xingfuli.core.pages import actor_of, is_htmx, staff_page
 from xingfuli.core.selectors import community_by_slug
+from xingfuli.dashboard.board import access_board, board_for
 from xingfuli.dashboard.selectors import community_summary, summary_cards
 
 
@@ -25,3 +28,21 @@ def summary(request: HttpRequest, community: str) -> HttpResponse:
             "staff_by_role": [(Role(role).label, n) for role, n in by_role.items()],
         },
     )
+
+
+@staff_page
+def board(request: HttpRequest, community: str, screen: bool = False) -> HttpResponse:
+    """The 七个一 board of a community for its staff and its street's officers.
+
+    `screen`: the large-screen mode (数据大屏) for the office, also `?screen=1`; it polls the
+    board's partial every 60 s with htmx. The same page at phone width stacks the panels."""
+    found = access_board(actor=actor_of(request), slug=community)
+    screen = screen or request.GET.get("screen") == "1"
+    context = {
+        "board": board_for(found),
+        "screen": screen,
+        "refresh_url": reverse("dashboard:board_screen", args=[found.slug]),
+    }
+    if is_htmx(request):
+        return render(request, "dashboard/board.html#board", context)
+    return render(request, "dashboard/board.html", context)

@@ -1,0 +1,28 @@
+"""Home page links of the dashboard: the 七个一 board of each community the user may see it for
+(its staff, the officers of its street)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from xingfuli.core.menu import HomeLink, home_links
+from xingfuli.core.models import User
+from xingfuli.core.permissions import Capability, has_capability
+from xingfuli.core.selectors import communities_for
+
+
+@home_links(order=5)
+def dashboard_links(user: User) -> list[HomeLink]:
+    if not has_capability(user, Capability.VIEW_DASHBOARD):
+        return []
+    communities = [c for c in communities_for(actor=user)
+                   if has_capability(user, Capability.VIEW_DASHBOARD, community_id=c.pk)]
+    if len(communities) == 1:
+        return [HomeLink(_("The seven ones board"), reverse("dashboard:board",
+                                                              args=[communities[0].slug]))]
+    return [
+        HomeLink(_("%(community)s: the seven ones board") % {"community": c.name},
+                 reverse("dashboard:board", args=[c.slug]))
+        for c in communities
+    ]
