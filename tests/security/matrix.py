@@ -135,7 +135,7 @@ def fill(endpoint: Endpoint, ids: dict[str, Any]) -> str:
 _LOGIN = ""
 
 
-def classify(response: HttpResponse) -> str:
+def classify(response: HttpResponse | Any) -> str:
     global _LOGIN
     if not _LOGIN:
         _LOGIN = reverse("core:login")
