@@ -265,6 +265,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 
+# --- personal information -------------------------------------------------------------
+# Days after a resident moved out or died before their ID and mobile numbers, tags, note and
+# birth day are purged (a task at 02:30 every day). docs/privacy.md.
+PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", str(3 * 365)))
+
 # --- notifications --------------------------------------------------------------------
 # Dotted paths of channel classes by channel name; see xingfuli.core.channels.
 NOTIFICATION_CHANNELS = {

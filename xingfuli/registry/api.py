@@ -17,7 +17,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from ninja.params.functions import Query
 
 from xingfuli.core.pages import actor_of as _actor
-from xingfuli.registry import selectors, services
+from xingfuli.registry import privacy, selectors, services
 from xingfuli.registry.models import Resident
 
 router = Router(tags=["registry"])
@@ -169,6 +169,12 @@ class ResidentPatch(Schema):
     sex: str | None = None
 
 
+class RevealIn(Schema):
+    reason: str = Field(description="Why the full numbers are needed: " + ", ".join(
+        str(v) for v in privacy.RevealReason.values))
+    note: str = Field("", description="Needed when the reason is `other`.")
+
+
 class RevealOut(Schema):
     id: int
     id_number: str
@@ -247,8 +253,10 @@ def resident_update(request: HttpRequest, resident_id: int, payload: ResidentPat
 
 @router.post(
     "/residents/{resident_id}/reveal", response=RevealOut,
-    summary="Show a resident's full ID and mobile numbers (authorised roles only; audited)",
+    summary="Show a resident's full ID and mobile numbers, for a reason (authorised roles only; "
+            "audited with the reason)",
 )
-def resident_reveal(request: HttpRequest, resident_id: int) -> dict[str, Any]:
-    numbers = services.resident_reveal(actor=_actor(request), resident_id=resident_id)
+def resident_reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> dict[str, Any]:
+    numbers = privacy.reveal_personal(actor=_actor(request), resident_id=resident_id,
+                                      field="all", reason=payload.reason, note=payload.note)
     return {"id": resident_id, **numbers}

@@ -1,11 +1,13 @@
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from xingfuli.registry import views
 from xingfuli.registry.import_urls import urlpatterns as import_urlpatterns
+from xingfuli.registry.privacy_urls import urlpatterns as privacy_urlpatterns
 
 app_name = "registry"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("privacy/", include(privacy_urlpatterns)),
     path("buildings/", views.buildings, name="buildings"),
     path("buildings/new/", views.building_new, name="building_new"),
     path("buildings/<int:building_id>/", views.building, name="building"),

@@ -24,7 +24,7 @@ from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.core.selectors import communities_for
-from xingfuli.registry import selectors, services
+from xingfuli.registry import privacy, selectors, services
 from xingfuli.registry.forms import BuildingForm, OwnerForm, ResidentEditForm, ResidentForm
 from xingfuli.registry.models import Household, Resident
 
@@ -87,12 +87,16 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
     row = selectors.access_household(actor, household_id)
     residents = list(row.residents.all())
     revealed: dict[int, dict[str, str]] = {}
-    if request.method == "POST":  # "Show full numbers": every reveal is audited by the service
+    if request.method == "POST":  # "Show full numbers": each reveal audited with its reason
         if not _may(actor, Capability.UNMASK_PERSONAL, row):
             raise PermissionDenied
-        revealed = {
-            r.pk: services.resident_reveal(actor=actor, resident_id=r.pk) for r in residents
-        }
+        try:
+            with transaction.atomic():
+                revealed = {r.pk: _reveal(request, actor, r.pk) for r in residents}
+        except DomainError as exc:
+            if exc.code != ErrorCode.INVALID:
+                raise
+            messages.error(request, str(exc.message))
     return render(
         request, "registry/household.html",
         {
@@ -100,6 +104,7 @@ def household(request: HttpRequest, household_id: int) -> HttpResponse:
             "revealed": bool(revealed),
             "can_edit": _may(actor, Capability.EDIT_REGISTRY, row),
             "can_unmask": _may(actor, Capability.UNMASK_PERSONAL, row),
+            "reveal_reasons": privacy.RevealReason.choices,
             "can_visit": _may(actor, Capability.RECORD_VISIT, row),
             "owners": selectors.dwelling_owners(actor, row.dwelling_id),
             "can_add_owner": _may_add_buildings(actor)
@@ -128,13 +133,28 @@ def owner_new(request: HttpRequest, household_id: int) -> HttpResponse:
     return render(request, "registry/owner_form.html", {"form": form, "household": row})
 
 
+def _reveal(request: HttpRequest, actor: User, resident_id: int) -> dict[str, str]:
+    """Full numbers for the reason given on the form (audited with it; no reason, no numbers)."""
+    return privacy.reveal_personal(
+        actor=actor, resident_id=resident_id, field="all",
+        reason=request.POST.get("reason", ""), note=request.POST.get("note", ""),
+    )
+
+
 @login_required
 def resident(request: HttpRequest, resident_id: int) -> HttpResponse:
     actor = _actor(request)
     row = selectors.access_resident(actor, resident_id)
     revealed: dict[str, str] = {}
     if request.method == "POST":
-        revealed = services.resident_reveal(actor=actor, resident_id=row.pk)
+        if not _may(actor, Capability.UNMASK_PERSONAL, row.household):
+            raise PermissionDenied
+        try:
+            revealed = _reveal(request, actor, row.pk)
+        except DomainError as exc:
+            if exc.code != ErrorCode.INVALID:
+                raise
+            messages.error(request, str(exc.message))
     return render(
         request, "registry/resident.html",
         {
@@ -143,6 +163,7 @@ def resident(request: HttpRequest, resident_id: int) -> HttpResponse:
             "revealed": revealed,
             "can_edit": _may(actor, Capability.EDIT_REGISTRY, row.household),
             "can_unmask": _may(actor, Capability.UNMASK_PERSONAL, row.household),
+            "reveal_reasons": privacy.RevealReason.choices,
         },
     )
 

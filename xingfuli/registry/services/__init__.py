@@ -9,7 +9,6 @@ from xingfuli.registry.services.buildings import building_create, dwelling_updat
 from xingfuli.registry.services.owners import dwelling_owner_add, owner_create, ownership_add
 from xingfuli.registry.services.residents import (
     resident_create,
-    resident_reveal,
     resident_tags_set,
     resident_update,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "owner_create",
     "ownership_add",
     "resident_create",
-    "resident_reveal",
     "resident_tags_set",
     "resident_update",
 ]

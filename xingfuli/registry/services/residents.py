@@ -251,24 +251,3 @@ def resident_tags_set(*, actor: User, resident_id: int, tag_codes: list[str]) ->
     return resident
 
 
-@transaction.atomic
-def resident_reveal(*, actor: User, resident_id: int) -> dict[str, str]:
-    """The full ID and mobile numbers, for roles with UNMASK_PERSONAL; always audited."""
-    resident = (
-        scoped(Resident.objects.select_related("household__dwelling__unit__building"), actor)
-        .filter(pk=resident_id)
-        .first()
-    )
-    if resident is None:
-        raise NotFound(_("No such resident."))
-    community_id = household_community_id(resident.household)
-    require(actor, Capability.UNMASK_PERSONAL, community_id=community_id)
-    audit.record(
-        "registry.resident.revealed", actor=actor, target=resident, community_id=community_id,
-        fields=["id_number", "mobile"],
-    )
-    return {
-        "id_number": crypto.decrypt(resident.id_number_encrypted),
-        "mobile": crypto.decrypt(resident.mobile_encrypted),
-    }
-

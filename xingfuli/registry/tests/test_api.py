@@ -127,15 +127,22 @@ def test_patch_with_version(world, login):
 
 def test_reveal_api(world, login):
     alice = world.residents["alice_r"]
-    response = login(world.carol).post(f"{API}/residents/{alice.pk}/reveal")
+    client = login(world.carol)
+    # No reason, no numbers.
+    response = client.post(f"{API}/residents/{alice.pk}/reveal", {"reason": ""},
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json()["field"] == "reason"
+    response = client.post(f"{API}/residents/{alice.pk}/reveal", {"reason": "visit"},
+                           content_type="application/json")
     assert response.status_code == 200
     body = response.json()
     assert body["id_number"][-4:] == alice.id_number_masked[-4:] and len(body["id_number"]) == 18
     assert body["mobile"].endswith(alice.mobile_tail)
     assert AuditEntry.objects.filter(action="registry.resident.revealed",
                                      actor=world.carol).count() == 1
-    assert login(world.gina).post(f"{API}/residents/{alice.pk}/reveal").status_code == 403
-    assert login(world.oscar).post(f"{API}/residents/{alice.pk}/reveal").status_code == 404
+    for who, status in ((world.gina, 403), (world.oscar, 404)):
+        assert login(who).post(f"{API}/residents/{alice.pk}/reveal", {"reason": "visit"},
+                               content_type="application/json").status_code == status
     assert AuditEntry.objects.filter(action="registry.resident.revealed").count() == 1
 
 

@@ -191,7 +191,7 @@ def test_export_holds_the_person_across_modules_and_is_audited(world, alice_requ
 # --- (4) deletion on request ---------------------------------------------------------------
 
 def _everything_about(world, name, id_number, mobile):
-    hits = []
+    hits: list[object] = []
     hits += list(Resident.objects.filter(name__contains=name))
     hits += list(Resident.objects.filter(id_number_digest=crypto.digest(id_number)))
     hits += list(Resident.objects.filter(mobile_digest=crypto.digest(mobile)))

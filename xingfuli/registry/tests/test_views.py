@@ -97,7 +97,11 @@ def test_carol_reveals_numbers_on_the_household_page_and_it_is_audited(world, lo
     alice = world.residents["alice_r"]
     client = login(world.carol)
     assert "Show full numbers" in client.get(f"/registry/households/{world.h1.pk}/").content.decode()
+    # No reason, no numbers: the page says why.
     page = client.post(f"/registry/households/{world.h1.pk}/").content.decode()
+    assert crypto.decrypt(alice.id_number_encrypted) not in page and "reason" in page
+    page = client.post(f"/registry/households/{world.h1.pk}/",
+                       {"reason": "other", "note": "核对低保材料"}).content.decode()
     full_mobile = crypto.decrypt(alice.mobile_encrypted)
     assert crypto.decrypt(alice.id_number_encrypted) in page
     assert f'href="tel:{full_mobile}"' in page
@@ -121,9 +125,11 @@ def test_resident_page_and_reveal(world, login):
     client = login(world.carol)
     page = client.get(f"/registry/residents/{alice.pk}/").content.decode()
     assert alice.id_number_masked in page and "Edit" in page
-    page = client.post(f"/registry/residents/{alice.pk}/").content.decode()
+    page = client.post(f"/registry/residents/{alice.pk}/", {"reason": "visit"}).content.decode()
     assert crypto.decrypt(alice.id_number_encrypted) in page
-    assert AuditEntry.objects.filter(action="registry.resident.revealed").count() == 1
+    entry = AuditEntry.objects.get(action="registry.resident.revealed")
+    assert entry.data["reason"] == "visit"
+    assert f"/registry/privacy/{alice.pk}/" in page
     assert login(world.gina).get(
         f"/registry/residents/{world.residents['bob_r'].pk}/").status_code == 404
     assert login(world.oscar).get(f"/registry/residents/{alice.pk}/").status_code == 404
