@@ -8,6 +8,8 @@
     xingfuli worker                              run background tasks
     xingfuli scheduler                           enqueue periodic tasks when due
     xingfuli check-deploy                        fail on unsafe production settings
+    xingfuli backup PATH [--force]               a consistent backup while serving
+    xingfuli restore PATH                        restore into the configured, empty database
     xingfuli manage ARGS…                        any Django management command
 """
 
@@ -128,6 +130,18 @@ def cmd_export(ns: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(ns: argparse.Namespace) -> int:
+    _django()
+    _call("backup", ns.path, force=ns.force)
+    return 0
+
+
+def cmd_restore(ns: argparse.Namespace) -> int:
+    _django()
+    _call("restore", ns.path)
+    return 0
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xingfuli.settings")
     from django.core.management import execute_from_command_line
@@ -159,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_scheduler)
     sub.add_parser("check-deploy", help="fail on unsafe production settings").set_defaults(
         func=cmd_check_deploy)
+    p = sub.add_parser("backup", help="back up the database into one file (safe while serving)")
+    p.add_argument("path")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into the configured, empty database")
+    p.add_argument("path")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("import-residents", help="import a resident ledger (xlsx)")
     p.add_argument("file")

@@ -16,6 +16,8 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from xingfuli.core.logging import logging_settings
+
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("XINGFULI_VAR_DIR", BASE_DIR.parent / "var"))
 
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "xingfuli.core.logging.RequestIdMiddleware",  # first: every record of a request has its id
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -292,9 +295,10 @@ XINGFULI = {
     "SUPERVISION_HOTLINE": os.environ.get("SUPERVISION_HOTLINE", "12345"),
 }
 
-LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# LOG_FORMAT=json for one JSON object per line (plain text by default); ACCESS_LOG=1 for one
+# record per request. Every record carries the request id (docs/operations.md).
+LOGGING: dict[str, Any] = logging_settings(
+    log_format=os.environ.get("LOG_FORMAT", "text"),
+    level=os.environ.get("LOG_LEVEL", "WARNING"),
+    access_log=env_bool("ACCESS_LOG", default=False),
+)

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from xingfuli.api import api
 
 urlpatterns = [
+    path("", include("xingfuli.core.health_urls")),  # /healthz, /readyz: no login
     path("", include("xingfuli.core.urls")),
     path("registry/", include("xingfuli.registry.urls")),
     path("grid/", include("xingfuli.grid.urls")),

@@ -91,6 +91,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("13800000091", Role.YOUTH_TEACHER, _WQ),
     DemoLogin("13800000092", Role.RESIDENT,
               format_lazy("{} · {}", _WQ, _("a parent of a youth palace child"))),
+    DemoLogin("13800000121", None, format_lazy("{} · {}", _WQ, _("a branch of grid 1")),
+              label=_("in-service party member")),
     DemoLogin("13800000111", Role.RESIDENT, format_lazy("{} · {}", _WQ, _("an owner in 8栋1单元")),
               ),
 )

@@ -154,6 +154,7 @@ def duty_candidates(*, community: Community) -> list[User]:
 
 @dataclass(frozen=True)
 class GridCard:
+    grid_id: int
     community_name: str
     community_slug: str
     community_phone: str
@@ -175,6 +176,7 @@ def grid_card(*, community_slug: str, sequence: int) -> GridCard:
         raise NotFound()
     buildings = grid_buildings(grid)
     return GridCard(
+        grid_id=grid.pk,
         community_name=community.name,
         community_slug=community.slug,
         community_phone=community.phone,

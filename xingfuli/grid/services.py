@@ -202,13 +202,10 @@ def grid_staff_assign(
     if user is None:
         raise DomainError(ErrorCode.INVALID, _("No such active user."), field="user")
     if grid_role == Role.GRID_LEADER:
-        if not user.is_party_member:
-            raise DomainError(
-                ErrorCode.NOT_PARTY_MEMBER,
-                _("A grid leader must be a party member: %(name)s is not recorded as one.")
-                % {"name": user.name},
-                field="user",
-            )
+        # 党建+网格: the party module knows who is a member (the flag or an approved record).
+        from xingfuli.party.services import check_grid_leader
+
+        check_grid_leader(user)
         other_leader = (
             RoleAssignment.objects.filter(
                 role=Role.GRID_LEADER, community=grid.community, scope_id=grid.pk

@@ -146,8 +146,8 @@ def organisation_update(
     *, actor: User, organisation_id: int, version: int | None, name: str,
     secretary_id: int | None, grid_ids: Sequence[int] = (), building_ids: Sequence[int] = (),
 ) -> PartyOrganisation:
-    org = scoped(PartyOrganisation.objects.select_for_update(), actor, write=True).filter(
-        pk=organisation_id).first()
+    locked = PartyOrganisation.objects.select_for_update(of=("self",))
+    org = scoped(locked, actor, write=True).filter(pk=organisation_id).first()
     if org is None:
         raise NotFound()
     _manage(actor, org.community_id)
@@ -231,7 +231,7 @@ def in_service_register(
     availability = _text(availability, "availability", 200)
     skill_list = _skills(skills)
     branch = _branch(community_id, branch_id)
-    existing = PartyMember.objects.select_for_update().filter(
+    existing = PartyMember.objects.select_for_update(of=("self",)).filter(
         community_id=community_id, user=actor).first()
     if existing is not None and existing.status != PartyMember.Status.REFUSED:
         return existing
@@ -263,7 +263,7 @@ def in_service_register(
 def in_service_review(*, actor: User, member_id: int, approve: bool, note: str = "",
                       version: int | None = None) -> PartyMember:
     """Staff approve or refuse an in-service registration (a refusal says why)."""
-    member = scoped(PartyMember.objects.select_for_update(), actor, write=True).filter(
+    member = scoped(PartyMember.objects.select_for_update(of=("self",)), actor, write=True).filter(
         pk=member_id, kind=PartyMember.Kind.IN_SERVICE).first()
     if member is None:
         raise NotFound()
@@ -291,7 +291,7 @@ def in_service_review(*, actor: User, member_id: int, approve: bool, note: str =
 def identity_consent_set(*, actor: User, member_id: int, agree: bool) -> PartyMember:
     """亮身份: the member (or staff recording their written consent) agrees to be shown on
     public pages, or withdraws it. Both are kept with their time and audited."""
-    member = PartyMember.objects.select_for_update().filter(pk=member_id).first()
+    member = PartyMember.objects.select_for_update(of=("self",)).filter(pk=member_id).first()
     if member is None:
         raise NotFound()
     if member.user_id != actor.pk and not has_capability(
@@ -370,7 +370,7 @@ def _transition(wish: Wish, expected: Wish.Status, message: str) -> None:
 def wish_claim(*, actor: User, wish_id: int) -> Wish:
     """One wish, one claimant: the row is locked and the change is conditional on it still
     being open, so two helpers claiming at once leave one claimant and one clear error."""
-    wish = Wish.objects.select_for_update().filter(pk=wish_id).first()
+    wish = Wish.objects.select_for_update(of=("self",)).filter(pk=wish_id).first()
     if wish is None or not helper_of(actor, wish.community_id):
         raise NotFound()
     _transition(wish, Wish.Status.OPEN, _("Someone has already claimed this wish."))
@@ -396,7 +396,7 @@ def wish_claim(*, actor: User, wish_id: int) -> Wish:
 @transaction.atomic
 def wish_release(*, actor: User, wish_id: int) -> Wish:
     """The claimant gives a claimed wish back to the board."""
-    wish = Wish.objects.select_for_update().filter(pk=wish_id, claimed_by=actor).first()
+    wish = Wish.objects.select_for_update(of=("self",)).filter(pk=wish_id, claimed_by=actor).first()
     if wish is None:
         raise NotFound()
     _transition(wish, Wish.Status.CLAIMED, _("Only a claimed wish can be given back."))
@@ -412,7 +412,7 @@ def wish_release(*, actor: User, wish_id: int) -> Wish:
 def wish_fulfil(*, actor: User, wish_id: int, minutes: int, note: str = "",
                 version: int | None = None) -> Wish:
     """The claimant records that the wish is fulfilled and the actual service time."""
-    wish = Wish.objects.select_for_update().filter(pk=wish_id, claimed_by=actor).first()
+    wish = Wish.objects.select_for_update(of=("self",)).filter(pk=wish_id, claimed_by=actor).first()
     if wish is None:
         raise NotFound()
     _check_version(wish, version)
@@ -454,7 +454,7 @@ def _certifier(actor: User, wish: Wish) -> User:
 def wish_confirm(*, actor: User, wish_id: int, version: int | None = None) -> Wish:
     """The resident (or someone of their household), their grid's staff or community staff
     confirm a fulfilled wish; only then are the helper's hours credited, once."""
-    wish = scoped(Wish.objects.select_for_update(), actor, write=True).filter(
+    wish = scoped(Wish.objects.select_for_update(of=("self",)), actor, write=True).filter(
         pk=wish_id).select_related("posted_by").first()
     if wish is None:
         raise NotFound()
@@ -486,7 +486,7 @@ def wish_confirm(*, actor: User, wish_id: int, version: int | None = None) -> Wi
 @transaction.atomic
 def wish_cancel(*, actor: User, wish_id: int, version: int | None = None) -> Wish:
     """Staff, the grid's staff or the resident withdraw a wish not yet fulfilled."""
-    wish = scoped(Wish.objects.select_for_update(), actor, write=True).filter(
+    wish = scoped(Wish.objects.select_for_update(of=("self",)), actor, write=True).filter(
         pk=wish_id).first()
     if wish is None:
         raise NotFound()

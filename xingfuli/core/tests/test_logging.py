@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.urls("xingfuli.core.tests.test_logging")]
 @pytest.fixture
 def configured(settings, capsys):
     """Logging configured as the settings would, for a format; stderr captured."""
-    settings.MIDDLEWARE = [MIDDLEWARE, *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = [MIDDLEWARE, *[m for m in settings.MIDDLEWARE if m != MIDDLEWARE]]
 
     def _configure(log_format: str, *, access_log: bool = False) -> None:
         configure_logging(settings.LOGGING_CONFIG,

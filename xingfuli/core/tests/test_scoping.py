@@ -92,3 +92,16 @@ def test_module_roles_see_their_modules_rows_in_their_community_only(world):
     # Module roles read no registry rows.
     assert not scoped(Resident.objects.all(), world.cathy).exists()
     assert not scoped(Household.objects.all(), world.yuki).exists()
+
+
+def test_row_locks_lock_only_their_own_rows():
+    """PostgreSQL refuses FOR UPDATE on the nullable side of an outer join, which scoped
+    filters (ORs across paths) and select_related produce: every lock names its table."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    bare = [f"{p.relative_to(root)}:{n}" for p in root.rglob("*.py") if "tests" not in p.parts
+            for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"select_for_update\(\)", line)]
+    assert bare == [], "use select_for_update(of=('self',))"
