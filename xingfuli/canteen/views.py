@@ -267,6 +267,8 @@ def menus(request: HttpRequest) -> HttpResponse:
 def menu_edit(request: HttpRequest, menu_id: int) -> HttpResponse:
     actor = _actor(request)
     menu = selectors.access_menu(actor=actor, menu_id=menu_id)
+    if not selectors.can_manage(actor, menu.canteen.community_id):
+        raise Forbidden()  # residents read the menu on the public page, not the editor
     errors: list[str] = []
     if request.method == "POST":
         try:

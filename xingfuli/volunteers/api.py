@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from ninja.params import P, QueryEx
 
 from xingfuli.core import scheduling as sch
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
@@ -72,7 +73,7 @@ class ActivityOut(Schema):
     first_start: dt.datetime | None
 
 
-class RoleOut(Schema):
+class ActivityRoleOut(Schema):
     code: str
     name: str
     capacity: int
@@ -88,7 +89,7 @@ class SessionOut(Schema):
     capacity: int | None
     confirmed: int
     waitlisted: int
-    roles: list[RoleOut]
+    roles: list[ActivityRoleOut]
     my_booking_id: int | None
     my_status: str | None
 
@@ -204,14 +205,15 @@ def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/volunteers", response=list[VolunteerOut])
 def list_volunteers(request: HttpRequest, team_id: int | None = None,
-                    limit: int = 200) -> list[dict[str, Any]]:
+                    limit: QueryEx[int, P(ge=1, le=500)] = 200) -> list[dict[str, Any]]:
     rows = selectors.volunteers_for(actor=_actor(request), team_id=team_id)[:min(limit, 500)]
     return [_volunteer_out(v, v.minutes) for v in rows]  # type: ignore[attr-defined]
 
 
 @router.get("/activities", response=list[ActivityOut])
-def list_activities(request: HttpRequest, year: int | None = None,
-                    limit: int = 200) -> list[dict[str, Any]]:
+def list_activities(request: HttpRequest,
+                    year: QueryEx[int | None, P(ge=2000, le=2100)] = None,
+                    limit: QueryEx[int, P(ge=1, le=500)] = 200) -> list[dict[str, Any]]:
     rows = selectors.activities_for(actor=_actor(request), year=year)[:min(limit, 500)]
     return [{"id": a.pk, "title": a.title, "kind": a.kind, "festival": a.festival,
              "team_id": a.team_id, "recurring": a.recurring,

@@ -4,6 +4,7 @@ courses and community staff (see `selectors.children_for`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -38,6 +39,11 @@ from xingfuli.youth.schemas import (
     WithdrawIn,
 )
 
+
+def _hhmm(value: dt.time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
 router = Router(tags=["youth"])
 
 
@@ -60,7 +66,7 @@ def _courses_out(courses: list[Course]) -> list[dict[str, Any]]:
             "id": c.pk, "term_id": c.term_id, "term": c.term.name, "name": c.name,
             "kind": c.kind, "kind_label": str(c.get_kind_display()), "place": c.place,
             "min_age": c.min_age, "max_age": c.max_age, "capacity": c.capacity,
-            "active": c.active, "opens_at": c.opens_at, "closes_at": c.closes_at,
+            "active": c.active, "opens_at": _hhmm(c.opens_at), "closes_at": _hhmm(c.closes_at),
             "teachers": [{"id": t.pk, "name": t.name} for t in teachers[c.pk]],
             "next_session_at": nxt.starts_at if nxt else None,
             "places_free": o.free if o else None, "waiting": o.waitlisted if o else 0,

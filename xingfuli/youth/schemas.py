@@ -40,8 +40,11 @@ class CourseOut(Schema):
     max_age: int
     capacity: int
     active: bool
-    opens_at: dt.time | None
-    closes_at: dt.time | None
+    # Wall-clock times of the day in Asia/Shanghai, "HH:MM" (no zone: they recur daily).
+    opens_at: str | None = Field(description="Holiday care opens, HH:MM local time.",
+                                 pattern=r"^\d{2}:\d{2}$")
+    closes_at: str | None = Field(description="Holiday care closes, HH:MM local time.",
+                                  pattern=r"^\d{2}:\d{2}$")
     teachers: list[TeacherOut]
     next_session_at: dt.datetime | None = Field(description="Start of the next session.")
     places_free: int | None = Field(description="Free places in the next session.")
