@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -10,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from xingfuli.canteen.api import router as canteen_router
 from xingfuli.core.api import router as core_router
 from xingfuli.core.api_auth import AUTH
-from xingfuli.core.errors import DomainError, ErrorCode
+from xingfuli.core.errors import DomainError, ErrorCode, out_of_range
 from xingfuli.dashboard.api import router as dashboard_router
 from xingfuli.deliberation.api import router as deliberation_router
 from xingfuli.elevators.api import router as elevators_router
@@ -55,6 +56,13 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         "errors": errors,
     }
     return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A number beyond the database's range (PostgreSQL: DataError; SQLite: OverflowError).
+    return on_domain_error(request, out_of_range())
 
 
 @api.exception_handler(AuthenticationError)

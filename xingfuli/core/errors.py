@@ -60,3 +60,12 @@ class Forbidden(DomainError):
         super().__init__(
             ErrorCode.FORBIDDEN, message or gettext("You are not allowed to do this.")
         )
+
+
+def out_of_range() -> DomainError:
+    """A number in the request is beyond what the database stores (an id of 20 digits): the
+    client's mistake, answered 400, never 500."""
+    from django.utils.translation import gettext as _
+
+    return DomainError(ErrorCode.INVALID, _("A number in the request is out of range."))
+

@@ -33,3 +33,13 @@ def test_bad_input_is_never_a_server_error(world, login, method, url, body):
         body = r.json()
         assert body["code"] and body["message"]
 
+
+
+def test_ids_beyond_the_database_range_are_a_bad_request(world, login):
+    client = login(world.carol)
+    huge = "9" * 25
+    # Not found, or refused as out of range: a clear answer, never a 500.
+    r = client.get(f"/api/v1/requests/{huge}")
+    assert r.status_code in (400, 404) and r.json()["code"] in ("invalid", "not_found")
+    assert client.get(f"/requests/{huge}/").status_code in (400, 404)
+    assert client.get(f"/registry/residents/{huge}/").status_code in (400, 404)
