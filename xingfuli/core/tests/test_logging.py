@@ -156,8 +156,12 @@ def test_concurrent_requests_keep_their_own_ids(db, configured, capsys):
 
 
 def test_the_filter_marks_records_outside_a_request():
+    # Outside any request (an earlier test's streamed response that nobody closed would not
+    # have sent request_finished, so start from a clean slate).
+    outside = request_id.set(None)
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
     assert RequestIdFilter().filter(record) and record.__dict__["request_id"] == "-"
+    request_id.reset(outside)
     token = request_id.set("abc")
     try:
         RequestIdFilter().filter(record)
