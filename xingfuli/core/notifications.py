@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -35,6 +36,7 @@ class _Delivery:
 
     def __init__(self, ids: list[int]) -> None:
         self.ids = ids
+        self.__qualname__ = "notifications._Delivery"  # Django names robust callbacks it logs
 
     def __call__(self) -> None:
         from xingfuli.core.tasks import deliver_notifications
@@ -54,10 +56,26 @@ def _deliver_on_commit(ids: list[int]) -> None:
             if isinstance(func, _Delivery):
                 func.ids.extend(ids)
                 return
-    transaction.on_commit(_Delivery(list(ids)))
+    # robust: the caller's change is committed by now; a queue that cannot take the task must
+    # not turn it into an error. The rows stay pending and the sweep below sends them.
+    transaction.on_commit(_Delivery(list(ids)), robust=True)
 
 
 MAX_ATTEMPTS = 5
+SWEEP_AFTER = dt.timedelta(minutes=2)
+SWEEP_BATCH = 500
+
+
+def notifications_sweep() -> int:
+    """Send what is still pending a while after it was written: a delivery task that could not
+    be enqueued, or a channel that failed and has attempts left. Returns how many were sent."""
+    ids = list(
+        Notification.objects.filter(
+            status=Notification.Status.PENDING, attempts__lt=MAX_ATTEMPTS,
+            created_at__lt=timezone.now() - SWEEP_AFTER,
+        ).order_by("id").values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return notifications_deliver(ids=ids) if ids else 0
 
 
 def notifications_deliver(*, ids: list[int]) -> int:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django_tasks import task
 
-from xingfuli.core.notifications import notifications_deliver
+from xingfuli.core.notifications import notifications_deliver, notifications_sweep
 from xingfuli.core.periodic import every
 from xingfuli.core.scheduling_tasks import scheduling_send_reminders
 
@@ -18,3 +18,12 @@ def deliver_notifications(ids: list[int]) -> int:
 
 # Tomorrow's sessions (volunteer activities, youth courses): remind the evening before.
 every(scheduling_send_reminders, daily_at=dt.time(18, 0))
+
+
+@task()
+def sweep_notifications() -> int:
+    """Notifications whose delivery task was lost or whose channel failed: try again."""
+    return notifications_sweep()
+
+
+every(sweep_notifications, minutes=5)

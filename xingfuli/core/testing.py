@@ -16,6 +16,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import count
@@ -230,3 +232,45 @@ def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (4, 3), *,
     else:
         image.save(out, format=fmt)
     return out.getvalue()
+
+
+def run_at_once(calls: Sequence[Callable[[], Any]], *, seconds: float = 60.0) -> list[Any]:
+    """Run the calls in threads released at the same moment, as many clients acting at once.
+
+    Each item of the answer is what its call returned or the exception it raised. PostgreSQL
+    makes a call wait on the row lock it needs; SQLite's shared in-memory test database answers
+    "table is locked" at once instead (busy_timeout does not cover shared-cache locks), and the
+    call's own transaction is rolled back, so such a call is retried, as a client would, until
+    `seconds` have passed.
+    """
+    import threading
+    import time
+
+    from django.db import OperationalError, connection
+
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        deadline = time.monotonic() + seconds
+        barrier.wait()
+        try:
+            while True:
+                try:
+                    results[i] = call()
+                    return
+                except OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.002 + 0.008 * random.random())  # noqa: S311 - jitter
+        except BaseException as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

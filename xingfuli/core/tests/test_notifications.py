@@ -87,3 +87,33 @@ def test_sms_channel_without_gateway_fails_and_is_retried(world, settings):
     assert notifications_deliver(ids=[row.pk]) == 0
     row.refresh_from_db()
     assert row.status == "pending" and "SMS_GATEWAY_URL" in row.error
+
+
+def test_a_queue_that_refuses_the_task_does_not_undo_the_change_and_the_sweep_sends(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    import time_machine
+    from django.db import transaction
+
+    from xingfuli.core import tasks
+    from xingfuli.core.notifications import notifications_sweep
+
+    class Refusing:
+        def enqueue(self, *args, **kwargs):
+            raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks, "deliver_notifications", Refusing())
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        (row,) = notify([world.gina], subject="3楼灯不亮")
+    row.refresh_from_db()  # committed, no error raised to the caller
+    assert row.status == "pending"
+    assert notifications_sweep() == 0  # too fresh: its own task may still be on its way
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        assert notifications_sweep() == 1
+    row.refresh_from_db()
+    assert row.status == "sent"
+    Notification.objects.filter(pk=row.pk).update(status="pending", attempts=5)
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        assert notifications_sweep() == 0  # no attempts left

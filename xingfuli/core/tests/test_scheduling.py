@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
+from functools import partial
 from typing import Any
 
 import pytest
 import time_machine
-from django.db import OperationalError, connection
 
 from xingfuli.core import scheduling as sch
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden
 from xingfuli.core.models import AuditEntry, Notification
-from xingfuli.core.testing import World, build_world, make_user
+from xingfuli.core.testing import World, build_world, make_user, run_at_once
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
 
@@ -329,59 +327,16 @@ def test_concurrent_sign_ups_never_over_book():
     world = build_world()
     session = _session(world, capacity=3)
     users = [make_user(f"并发{i}") for i in range(8)]
-    barrier = threading.Barrier(len(users))
-    results: list[str] = []
-
-    def sign(user) -> None:
-        barrier.wait()
-        try:
-            # SQLite's shared in-memory test database answers "table is locked" at once
-            # (busy_timeout does not cover shared-cache locks): retry as a client would.
-            # PostgreSQL waits on the session's row lock.
-            for _ in range(500):
-                try:
-                    results.append(_sign(session, user).status)
-                    return
-                except OperationalError as exc:
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.005)
-        finally:
-            connection.close()
-
     with time_machine.travel(NOW, tick=True):
-        threads = [threading.Thread(target=sign, args=(u,)) for u in users]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert sorted(results) == ["confirmed"] * 3 + ["waitlisted"] * 5
+        results = run_at_once([partial(_sign, session, u) for u in users])
+    assert sorted(r.status for r in results) == ["confirmed"] * 3 + ["waitlisted"] * 5, results
     assert sch.Booking.objects.filter(session=session, status="confirmed").count() == 3
     # and cancellations under contention still keep exactly three confirmed
     confirmed = list(sch.Booking.objects.filter(session=session, status="confirmed"))
-    errors: list[BaseException] = []
-
-    def cancel(booking) -> None:
-        try:
-            for _ in range(500):
-                try:
-                    sch.booking_cancel(actor=booking.contact, booking_id=booking.pk)
-                    return
-                except OperationalError as exc:
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.005)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
     with time_machine.travel(NOW, tick=True):
-        threads = [threading.Thread(target=cancel, args=(b,)) for b in confirmed[:2]]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = run_at_once([partial(sch.booking_cancel, actor=b.contact, booking_id=b.pk)
+                               for b in confirmed[:2]])
+    errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors
     assert sch.Booking.objects.filter(session=session, status="confirmed").count() == 3
     assert sch.Booking.objects.filter(session=session, status="waitlisted").count() == 3

@@ -3,15 +3,13 @@ credited once through the station's ledger, scoping and statistics."""
 
 from __future__ import annotations
 
-import threading
-import time
+from functools import partial
 
 import pytest
-from django.db import OperationalError, connection
 
 from xingfuli.core.errors import DomainError, ErrorCode, NotFound
 from xingfuli.core.models import AuditEntry, Role, RoleAssignment, User
-from xingfuli.core.testing import build_world, grant, make_user
+from xingfuli.core.testing import build_world, grant, make_user, run_at_once
 from xingfuli.party import selectors, services
 from xingfuli.party.models import PartyMember, Wish
 from xingfuli.volunteers.models import ServiceRecord
@@ -266,33 +264,10 @@ def test_concurrent_claims_leave_one_claimant():
         services.in_service_review(actor=world.carol, member_id=m.pk, approve=True)
         helpers.append(u)
     wish = _wish(world)
-    barrier = threading.Barrier(len(helpers))
-    won: list[int] = []
-    lost: list[ErrorCode] = []
-
-    def claim(user) -> None:
-        barrier.wait()
-        try:
-            for _ in range(500):
-                try:
-                    services.wish_claim(actor=user, wish_id=wish.pk)
-                    won.append(user.pk)
-                    return
-                except DomainError as exc:
-                    lost.append(exc.code)
-                    return
-                except OperationalError as exc:  # SQLite's shared test database: retry
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.005)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(u,)) for u in helpers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(won) == 1 and lost == [ErrorCode.INVALID_TRANSITION] * 5
+    results = run_at_once([partial(services.wish_claim, actor=u, wish_id=wish.pk)
+                           for u in helpers])
+    won = [r.claimed_by_id for r in results if not isinstance(r, BaseException)]
+    lost = [r.code for r in results if isinstance(r, DomainError)]
+    assert len(won) == 1 and lost == [ErrorCode.INVALID_TRANSITION] * 5, results
     wish.refresh_from_db()
     assert wish.claimed_by_id == won[0] and wish.status == "claimed"

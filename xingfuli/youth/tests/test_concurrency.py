@@ -4,15 +4,12 @@ places, the rest wait in line (the shared mechanism's row lock, through the yout
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
+from functools import partial
 
 import pytest
-from django.db import OperationalError, connection
 
 from xingfuli.core import scheduling
-from xingfuli.core.models import User
-from xingfuli.core.testing import build_world
+from xingfuli.core.testing import build_world, run_at_once
 from xingfuli.youth import services
 from xingfuli.youth.tests.factories import build_youth
 
@@ -32,33 +29,12 @@ def test_concurrent_enrolments_never_over_book():
         )
         for i in range(6)
     ]
-    barrier = threading.Barrier(len(kids))
-    errors: list[BaseException] = []
-
-    def enrol(child_id: int) -> None:
-        actor = User.objects.get(pk=world.carol.pk)
-        barrier.wait()
-        try:
-            for _ in range(500):
-                try:
-                    services.enrol(actor=actor, child_id=child_id, course_id=y.art.pk,
-                                   consent=True)
-                    return
-                except OperationalError as exc:  # SQLite's shared-cache "table is locked"
-                    if "locked" not in str(exc):
-                        raise
-                    time.sleep(0.005)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enrol, args=(k.pk,)) for k in kids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = run_at_once([
+        partial(services.enrol, actor=world.carol, child_id=k.pk, course_id=y.art.pk,
+                consent=True)
+        for k in kids
+    ])
+    assert [r for r in results if isinstance(r, BaseException)] == []
     sessions = list(scheduling.Session.objects.filter(series__owner_id=y.art.pk,
                                                       series__owner_kind="youth.course"))
     assert sessions
