@@ -333,9 +333,12 @@ def test_concurrent_sign_ups_never_over_book():
     assert sch.Booking.objects.filter(session=session, status="confirmed").count() == 3
     # and cancellations under contention still keep exactly three confirmed
     confirmed = list(sch.Booking.objects.filter(session=session, status="confirmed"))
+    contacts = {u.pk: u for u in users}
     with time_machine.travel(NOW, tick=True):
-        results = run_at_once([partial(sch.booking_cancel, actor=b.contact, booking_id=b.pk)
-                               for b in confirmed[:2]])
+        results = run_at_once([
+            partial(sch.booking_cancel, actor=contacts[b.contact_id], booking_id=b.pk)
+            for b in confirmed[:2]
+        ])
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors
     assert sch.Booking.objects.filter(session=session, status="confirmed").count() == 3
