@@ -19,6 +19,7 @@ urlpatterns = [
     path("youth/", include("xingfuli.youth.urls")),
     path("party/", include("xingfuli.party.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
+    path("b/", include("xingfuli.dashboard.public_urls")),  # a building's public notice board
     path("open311/v2/", include("xingfuli.requests.open311.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
