@@ -13,10 +13,12 @@ from xingfuli.core.api import router as core_router
 from xingfuli.core.api_auth import AUTH
 from xingfuli.core.errors import DomainError, ErrorCode, out_of_range
 from xingfuli.dashboard.api import router as dashboard_router
+from xingfuli.dashboard.kpi_api import router as dashboard_kpi_router
 from xingfuli.deliberation.api import router as deliberation_router
 from xingfuli.elevators.api import router as elevators_router
 from xingfuli.grid.api import router as grid_router
 from xingfuli.party.api import router as party_router
+from xingfuli.survey.api import router as survey_router
 from xingfuli.property.api import router as property_router
 from xingfuli.registry.api import router as registry_router
 from xingfuli.requests.api import router as requests_router
@@ -89,6 +91,7 @@ api.add_router("/", core_router)
 api.add_router("/registry", registry_router)
 api.add_router("/grid", grid_router)
 api.add_router("/dashboard", dashboard_router)
+api.add_router("/dashboard", dashboard_kpi_router)
 api.add_router("/requests", requests_router)
 api.add_router("/property", property_router)
 api.add_router("/deliberation", deliberation_router)
@@ -97,3 +100,4 @@ api.add_router("/canteen", canteen_router)
 api.add_router("/volunteers", volunteers_router)
 api.add_router("/youth", youth_router)
 api.add_router("/party", party_router)
+api.add_router("/survey", survey_router)

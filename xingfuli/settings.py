@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xingfuli.volunteers",
     "xingfuli.youth",
     "xingfuli.party",
+    "xingfuli.survey",
     "xingfuli.dashboard",
 ]
 

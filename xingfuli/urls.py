@@ -18,6 +18,7 @@ urlpatterns = [
     path("volunteers/", include("xingfuli.volunteers.urls")),
     path("youth/", include("xingfuli.youth.urls")),
     path("party/", include("xingfuli.party.urls")),
+    path("survey/", include("xingfuli.survey.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
     path("b/", include("xingfuli.dashboard.public_urls")),  # a building's public notice board
     path("open311/v2/", include("xingfuli.requests.open311.urls")),
