@@ -18,10 +18,10 @@ from xingfuli.deliberation.api import router as deliberation_router
 from xingfuli.elevators.api import router as elevators_router
 from xingfuli.grid.api import router as grid_router
 from xingfuli.party.api import router as party_router
-from xingfuli.survey.api import router as survey_router
 from xingfuli.property.api import router as property_router
 from xingfuli.registry.api import router as registry_router
 from xingfuli.requests.api import router as requests_router
+from xingfuli.survey.api import router as survey_router
 from xingfuli.volunteers.api import router as volunteers_router
 from xingfuli.youth.api import router as youth_router
 
