@@ -26,3 +26,25 @@ def dashboard_links(user: User) -> list[HomeLink]:
                  reverse("dashboard:board", args=[c.slug]))
         for c in communities
     ]
+
+
+@home_links(order=6)
+def kpi_links(user: User) -> list[HomeLink]:
+    """The KPI page of each community the user oversees (its staff, its street's officers) and,
+    for a street officer, the street's communities side by side."""
+    from xingfuli.dashboard.kpis import kpi_communities, officer_streets
+
+    if not has_capability(user, Capability.VIEW_DASHBOARD):
+        return []
+    communities = kpi_communities(actor=user)
+    links = [
+        HomeLink(_("%(community)s: KPIs") % {"community": c.name} if len(communities) > 1
+                 else _("KPIs"), reverse("dashboard:kpis", args=[c.slug]))
+        for c in communities
+    ]
+    links += [
+        HomeLink(_("%(street)s: communities side by side") % {"street": s.name},
+                 reverse("dashboard:street", args=[s.pk]))
+        for s in officer_streets(actor=user)
+    ]
+    return links
