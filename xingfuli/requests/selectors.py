@@ -215,9 +215,7 @@ class Kpi:
 
 
 def _in_period(qs: QuerySet[Request], start: dt.datetime, end: dt.datetime) -> QuerySet[Request]:
-    return qs.filter(submitted_at__gte=start, submitted_at__lt=end).exclude(
-        status__in=WITHDRAWN_STATUSES
-    )
+    return qs.filter(taken_up_in(start, end))
 
 
 def requests_kpis(
@@ -247,19 +245,49 @@ class _Median(Aggregate):
     allow_distinct = False
 
 
+def kpi_counts(within: Q | None = None) -> dict[str, Aggregate]:
+    """The counts behind the rates, as aggregates over requests already taken up (the
+    caller's queryset, or its rows matching `within`): the fields of Kpi but the median."""
+    def count(condition: Q | None) -> Count:
+        both = condition if within is None else (within if condition is None
+                                                 else within & condition)
+        return Count("id", filter=both) if both is not None else Count("id")
+
+    resolved = Q(status__in=RESOLVED_STATUSES)
+    return {
+        "dispatched": count(None),
+        "responded_in_time": count(Q(responded_at__isnull=False, response_breached=False)),
+        "resolved": count(resolved),
+        "resolved_in_time": count(resolved & Q(resolution_breached=False)),
+        "followed_up": count(~Q(satisfaction="")),
+        "satisfied": count(Q(satisfaction__in=["satisfied", "basic"])),
+    }
+
+
+def taken_up_in(start: dt.datetime, end: dt.datetime) -> Q:
+    """Requests submitted in [start, end) and not withdrawn: the population of the rates."""
+    return Q(submitted_at__gte=start, submitted_at__lt=end) & ~Q(status__in=WITHDRAWN_STATUSES)
+
+
+def community_year_figures(*, community_id: int, start: dt.datetime, end: dt.datetime,
+                           year: int) -> tuple[Kpi, int, int]:
+    """For the summary, in one scan of the community's requests: the rates of those taken up
+    in [start, end) (as community_kpi, without the median), the matters closed in `year`, and
+    the requests open now."""
+    row = Request.objects.filter(community_id=community_id).aggregate(
+        closed=Count("id", filter=closed_in_year(year)),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        **kpi_counts(taken_up_in(start, end)),
+    )
+    closed, open_now = row.pop("closed"), row.pop("open")
+    return Kpi(key=None, name="", median_seconds_to_resolve=None, **row), closed, open_now
+
+
 def _kpis(base: QuerySet[Request], group_by: GroupBy | None) -> list[Kpi]:
     """The counts and the median resolution time, grouped or not: one aggregate query on
     PostgreSQL (PERCENTILE_CONT), two elsewhere (the counts, then the medians by a window)."""
     resolved = Q(status__in=RESOLVED_STATUSES)
-    counts: dict[str, Aggregate] = {
-        "dispatched": Count("id"),
-        "responded_in_time": Count("id", filter=Q(responded_at__isnull=False,
-                                                  response_breached=False)),
-        "resolved": Count("id", filter=resolved),
-        "resolved_in_time": Count("id", filter=resolved & Q(resolution_breached=False)),
-        "followed_up": Count("id", filter=~Q(satisfaction="")),
-        "satisfied": Count("id", filter=Q(satisfaction__in=["satisfied", "basic"])),
-    }
+    counts: dict[str, Aggregate] = kpi_counts()
     in_one = connections[base.db].vendor == "postgresql"
     if in_one:
         counts["median"] = _Median(
