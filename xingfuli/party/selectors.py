@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from xingfuli.core.errors import NotFound
@@ -18,7 +19,7 @@ from xingfuli.core.scoping import scoped
 from xingfuli.grid.models import Grid
 from xingfuli.party.models import PartyMember, PartyOrganisation, Wish
 from xingfuli.party.services import APPROVED, helper_of
-from xingfuli.registry.models import Building
+from xingfuli.registry.models import Building, Resident, Tag
 from xingfuli.volunteers.models import ServiceRecord
 from xingfuli.volunteers.services import hours_of
 
@@ -59,11 +60,14 @@ def home_community(actor: User) -> Community | None:
 # --- organisations ------------------------------------------------------------------------------
 
 
-def branches_for(*, actor: User) -> QuerySet[PartyOrganisation]:
-    """The committee and branches the actor's communities hold, with member counts."""
+def branches_for(*, actor: User, include_inactive: bool = False) -> QuerySet[PartyOrganisation]:
+    """The committee and branches the actor's communities hold, with member counts; those
+    stood down only with `include_inactive` (for the staff who may bring them back)."""
+    qs = scoped(PartyOrganisation.objects.all(), actor)
+    if not include_inactive:
+        qs = qs.filter(active=True)
     return (
-        scoped(PartyOrganisation.objects.all(), actor).filter(active=True)
-        .select_related("secretary")
+        qs.select_related("secretary")
         .prefetch_related(Prefetch("grids", queryset=Grid.objects.order_by("sequence")),
                           Prefetch("buildings", queryset=Building.objects.order_by("id")))
         .annotate(member_count=Count("members", filter=Q(members__status=APPROVED)))
@@ -72,10 +76,79 @@ def branches_for(*, actor: User) -> QuerySet[PartyOrganisation]:
 
 
 def access_organisation(*, actor: User, organisation_id: int) -> PartyOrganisation:
-    org = branches_for(actor=actor).filter(pk=organisation_id).first()
-    if org is None:
+    """One organisation; one stood down exists only for those who manage the station."""
+    org = branches_for(actor=actor, include_inactive=True).filter(pk=organisation_id).first()
+    if org is None or (not org.active and not can_manage(actor, org.community_id)):
         raise NotFound()
     return org
+
+
+def access_managed_organisation(*, actor: User, organisation_id: int) -> PartyOrganisation:
+    """An organisation the actor may edit (create/edit pages): others get a 404."""
+    org = access_organisation(actor=actor, organisation_id=organisation_id)
+    if not can_manage(actor, org.community_id):
+        raise NotFound()
+    return org
+
+
+@dataclass
+class OrganisationChoices:
+    """What an organisation form offers: the community's grids and buildings (each building
+    with its grid) and the party members with a login who may be secretary."""
+
+    grids: list[Grid]
+    buildings: list[Building]
+    secretaries: list[User]
+    has_committee: bool
+
+    @property
+    def kinds(self) -> list[str]:
+        """What may be created: the committee first, then branches under it."""
+        return [BRANCH] if self.has_committee else [PartyOrganisation.Kind.COMMITTEE]
+
+
+def organisation_choices(*, actor: User, community_id: int,
+                         keep_secretary_id: int | None = None) -> OrganisationChoices:
+    """Four queries. The secretary must be a party member with a login (the service's rule):
+    an approved member here, or a person with a role here whom core records as one.
+    `keep_secretary_id`: the current secretary stays in the list (the service judges)."""
+    if not can_manage(actor, community_id):
+        raise NotFound()
+    grids = list(Grid.objects.filter(community_id=community_id).order_by("sequence", "id"))
+    buildings = sorted(
+        Building.objects.filter(community_id=community_id).select_related("grid_link__grid"),
+        key=lambda b: (len(b.number), b.number, b.pk))
+    members = PartyMember.objects.filter(community_id=community_id, status=APPROVED,
+                                         user__isnull=False).values("user_id")
+    wanted = Q(pk__in=members) | Q(is_party_member=True, roles__community_id=community_id)
+    if keep_secretary_id is not None:
+        wanted |= Q(pk=keep_secretary_id)
+    secretaries = list(User.objects.filter(is_active=True).filter(wanted).distinct()
+                       .order_by("name", "id"))
+    has_committee = PartyOrganisation.objects.filter(
+        community_id=community_id, kind=PartyOrganisation.Kind.COMMITTEE).exists()
+    return OrganisationChoices(grids, buildings, secretaries, has_committee)
+
+
+def member_candidates(*, actor: User, organisation: PartyOrganisation, q: str,
+                      limit: int = 20) -> list[Resident]:
+    """Residents tagged 党员 whom staff may add to a branch: matching `q` (a name, pinyin
+    initials or the last four digits of a mobile number, as the registry's search), in the
+    actor's scope, not yet a member here. Nothing for an empty query."""
+    from xingfuli.registry.selectors import residents_for
+
+    community_id = organisation.community_id
+    if not (q or "").strip() or not can_manage(actor, community_id) or not has_capability(
+            actor, Capability.VIEW_REGISTRY, community_id=community_id):
+        return []
+    taken = PartyMember.objects.filter(community_id=community_id,
+                                       resident__isnull=False).values("resident_id")
+    return list(
+        residents_for(actor, q=q).filter(
+            household__dwelling__unit__building__community_id=community_id,
+            tags__code=Tag.Code.PARTY_MEMBER)
+        .exclude(pk__in=taken)[:limit]
+    )
 
 
 def branch_members(*, actor: User, organisation: PartyOrganisation) -> list[PartyMember]:
@@ -93,6 +166,31 @@ def branches_of_grid(grid: Grid) -> list[PartyOrganisation]:
         PartyOrganisation.objects.filter(active=True, kind=BRANCH).filter(
             Q(grids=grid) | Q(buildings__grid_link__grid=grid)).select_related("secretary")
         .distinct().order_by("id")
+    )
+
+
+def building_party(*, building_id: int) -> list[PartyOrganisation]:
+    """The active branches of a building: set up on the building itself (`on_building`) or on
+    the grid it is in (`on_grid`; `grid_name` names that grid), with their secretary and
+    `member_count` (registered members). One query, whatever the number of branches or
+    members."""
+    through_buildings = PartyOrganisation.buildings.through.objects
+    through_grids = PartyOrganisation.grids.through.objects
+    on_building = through_buildings.filter(partyorganisation_id=OuterRef("pk"),
+                                           building_id=building_id)
+    on_grid = through_grids.filter(partyorganisation_id=OuterRef("pk"),
+                                   grid__building_links__building_id=building_id)
+    grid_name = Grid.objects.filter(building_links__building_id=building_id).values("name")
+    members = (PartyMember.objects.filter(branch_id=OuterRef("pk"), status=APPROVED)
+               .order_by().values("branch_id").annotate(n=Count("id")).values("n"))
+    return list(
+        PartyOrganisation.objects.filter(active=True, kind=BRANCH)
+        .annotate(on_building=Exists(on_building), on_grid=Exists(on_grid),
+                  grid_name=Subquery(grid_name[:1]),
+                  member_count=Coalesce(Subquery(members), 0))
+        .filter(Q(on_building=True) | Q(on_grid=True))
+        .select_related("secretary")
+        .order_by("-on_building", "id")
     )
 
 
@@ -193,6 +291,13 @@ def access_wish(*, actor: User, wish_id: int) -> Wish:
 
 def can_claim(actor: User, wish: Wish) -> bool:
     return wish.status == Wish.Status.OPEN and helper_of(actor, wish.community_id)
+
+
+def can_cancel(actor: User, wish: Wish) -> bool:
+    """As `services.wish_cancel`: a wish not yet fulfilled, by those who may change it (staff,
+    the resident's grid staff, the resident's household)."""
+    return (wish.status in (Wish.Status.OPEN, Wish.Status.CLAIMED)
+            and scoped(Wish.objects.filter(pk=wish.pk), actor, write=True).exists())
 
 
 def can_confirm(actor: User, wish: Wish) -> bool:

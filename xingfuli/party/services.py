@@ -145,7 +145,12 @@ def organisation_create(
 def organisation_update(
     *, actor: User, organisation_id: int, version: int | None, name: str,
     secretary_id: int | None, grid_ids: Sequence[int] = (), building_ids: Sequence[int] = (),
+    active: bool | None = None,
 ) -> PartyOrganisation:
+    """Rename an organisation, change its secretary, the grids and buildings it is set up on,
+    and (with `active`) stand it down or bring it back. `version` is the one the editor saw: a
+    stale edit is refused and nothing is overwritten. The committee stays active while an
+    active branch is under it."""
     locked = PartyOrganisation.objects.select_for_update(of=("self",))
     org = scoped(locked, actor, write=True).filter(pk=organisation_id).first()
     if org is None:
@@ -153,6 +158,17 @@ def organisation_update(
     _manage(actor, org.community_id)
     _check_version(org, version)
     name = _text(name, "name", 100, required=True)
+    if active is None:
+        active = org.active
+    if not active and org.kind == PartyOrganisation.Kind.COMMITTEE and org.branches.filter(
+            active=True).exists():
+        raise DomainError(ErrorCode.INVALID,
+                          _("The committee stays active while a branch under it is active."),
+                          field="active")
+    if active and org.parent_id is not None and not PartyOrganisation.objects.filter(
+            pk=org.parent_id, active=True).exists():
+        raise DomainError(ErrorCode.INVALID,
+                          _("Bring the community party committee back first."), field="active")
     if PartyOrganisation.objects.filter(community_id=org.community_id, name=name).exclude(
             pk=org.pk).exists():
         raise DomainError(ErrorCode.DUPLICATE, _("An organisation of this name exists."),
@@ -165,11 +181,15 @@ def organisation_update(
                               _("The secretary must be a party member with a login."),
                               field="secretary_id")
     grids, buildings = _grids_and_buildings(org.community_id, grid_ids, building_ids)
-    org.name, org.secretary, org.version = name, secretary, org.version + 1
-    org.save(update_fields=["name", "secretary", "version"])
+    was_active = org.active
+    org.name, org.secretary, org.active = name, secretary, active
+    org.version += 1
+    org.save(update_fields=["name", "secretary", "active", "version"])
     org.grids.set(grids)
     org.buildings.set(buildings)
-    audit.record("party.organisation.updated", actor=actor, target=org)
+    audit.record("party.organisation.updated", actor=actor, target=org,
+                 grids=[g.pk for g in grids], buildings=[b.pk for b in buildings],
+                 active=active, was_active=was_active)
     return org
 
 

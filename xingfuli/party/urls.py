@@ -5,7 +5,11 @@ from xingfuli.party import views
 app_name = "party"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.branches, name="branches"),
+    path("branches/new/", views.organisation_new, name="organisation_new"),
     path("branches/<int:organisation_id>/", views.branch, name="branch"),
+    path("branches/<int:organisation_id>/edit/", views.organisation_edit,
+         name="organisation_edit"),
+    path("branches/<int:organisation_id>/members/add/", views.member_add, name="member_add"),
     path("grids/<int:grid_id>/", views.grid, name="grid"),
     path("register/", views.register, name="register"),
     path("me/", views.me, name="me"),

@@ -4,19 +4,23 @@ review, the small-wishes board. Parse input, call selectors and services, render
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xingfuli.core.errors import DomainError, NotFound
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import is_htmx, staff_page
 from xingfuli.core.scoping import scoped
 from xingfuli.party import selectors, services
+from xingfuli.party.forms import OrganisationForm
 from xingfuli.party.models import PartyMember, PartyOrganisation, Wish
 from xingfuli.registry.models import Resident
 
@@ -45,7 +49,7 @@ def branches(request: HttpRequest) -> HttpResponse:
     community_id = _community_id(actor)
     can_manage = selectors.can_manage(actor, community_id)
     return render(request, "party/branches.html", {
-        "organisations": list(selectors.branches_for(actor=actor)),
+        "organisations": list(selectors.branches_for(actor=actor, include_inactive=can_manage)),
         "can_manage": can_manage,
         "stats": selectors.statistics(actor=actor, community_id=community_id)
         if can_manage else None,
@@ -54,15 +58,121 @@ def branches(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _branch_page(request: HttpRequest, actor: User, org: PartyOrganisation, *,
+                 error: DomainError | None = None) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:20]
+    can_manage = selectors.can_manage(actor, org.community_id)
+    return render(request, "party/branch.html", {
+        "org": org, "members": selectors.branch_members(actor=actor, organisation=org),
+        "can_manage": can_manage,
+        "can_add": can_manage and org.kind == PartyOrganisation.Kind.BRANCH and org.active,
+        "q": q, "candidates": selectors.member_candidates(actor=actor, organisation=org, q=q),
+        "error": error,
+    }, status=400 if error else 200)
+
+
 @staff_page
 @require_GET
 def branch(request: HttpRequest, organisation_id: int) -> HttpResponse:
     actor = _actor(request)
     org = selectors.access_organisation(actor=actor, organisation_id=organisation_id)
-    return render(request, "party/branch.html", {
-        "org": org, "members": selectors.branch_members(actor=actor, organisation=org),
-        "can_manage": selectors.can_manage(actor, org.community_id),
-    })
+    return _branch_page(request, actor, org)
+
+
+def _organisation_form(request: HttpRequest, actor: User, community_id: int,
+                       org: PartyOrganisation | None) -> OrganisationForm:
+    choices = selectors.organisation_choices(
+        actor=actor, community_id=community_id,
+        keep_secretary_id=org.secretary_id if org is not None else None)
+    initial: dict[str, Any] = {}
+    if org is not None:
+        initial = {"name": org.name, "secretary_id": org.secretary_id,
+                   "grid_ids": [g.pk for g in org.grids.all()],
+                   "building_ids": [b.pk for b in org.buildings.all()],
+                   "active": org.active, "version": org.version}
+    return OrganisationForm(request.POST if request.method == "POST" else None,
+                            initial=initial, choices=choices, editing=org is not None,
+                            kinds=choices.kinds)
+
+
+def _saved(form: OrganisationForm, call: Callable[[dict[str, Any]], PartyOrganisation],
+           ) -> tuple[PartyOrganisation | None, int]:
+    """Validate the form and call the service; a rule it reports is shown next to the field
+    it names (a stale version above the form, answered 409). Returns (saved, status)."""
+    if not form.is_valid():
+        return None, 400
+    try:
+        return call(form.cleaned_data), 200
+    except DomainError as exc:
+        if isinstance(exc, NotFound | Forbidden):
+            raise
+        field = exc.field if exc.field in form.fields and exc.field != "version" else None
+        form.add_error(field, str(exc.message))
+        return None, 409 if exc.code == ErrorCode.CONFLICT else 400
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    """Staff set up the community party committee, then its branches on grids and buildings."""
+    actor = _actor(request)
+    community = selectors.managed_community(actor)
+    if community is None:
+        raise NotFound()
+    form = _organisation_form(request, actor, community.pk, None)
+    status = 200
+    if request.method == "POST":
+        org, status = _saved(form, lambda d: services.organisation_create(
+            actor=actor, community_id=community.pk, name=d["name"], kind=d["kind"],
+            secretary_id=d["secretary_id"], grid_ids=d["grid_ids"],
+            building_ids=d["building_ids"]))
+        if org is not None:
+            messages.success(request, _("%(name)s is set up.") % {"name": org.name})
+            return redirect("party:branch", org.pk)
+    return render(request, "party/organisation_form.html", {
+        "form": form, "org": None, "community": community}, status=status)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """Staff edit an organisation; the form carries the version it showed, so a change saved
+    by someone else in the meantime is refused, never overwritten."""
+    actor = _actor(request)
+    org = selectors.access_managed_organisation(actor=actor, organisation_id=organisation_id)
+    form = _organisation_form(request, actor, org.community_id, org)
+    status = 200
+    if request.method == "POST":
+        saved, status = _saved(form, lambda d: services.organisation_update(
+            actor=actor, organisation_id=org.pk, version=d["version"], name=d["name"],
+            secretary_id=d["secretary_id"], grid_ids=d["grid_ids"],
+            building_ids=d["building_ids"], active=d["active"]))
+        if saved is not None:
+            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+            return redirect("party:branch", saved.pk)
+    return render(request, "party/organisation_form.html", {
+        "form": form, "org": org, "community": None, "stale": status == 409}, status=status)
+
+
+@staff_page
+@require_POST
+def member_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """Staff link a resident tagged 党员 (found on the branch page) to the branch."""
+    actor = _actor(request)
+    org = selectors.access_managed_organisation(actor=actor, organisation_id=organisation_id)
+    try:
+        resident_id = int(request.POST.get("resident", "") or 0)
+    except ValueError:
+        resident_id = 0
+    try:
+        member = services.member_add(actor=actor, resident_id=resident_id, branch_id=org.pk)
+    except DomainError as exc:
+        if isinstance(exc, NotFound | Forbidden):
+            raise
+        return _branch_page(request, actor, org, error=exc)
+    messages.success(request, _("%(name)s is now a member of %(branch)s.")
+                     % {"name": member.name, "branch": org.name})
+    return redirect("party:branch", org.pk)
 
 
 @require_GET
@@ -132,10 +242,19 @@ def me(request: HttpRequest) -> HttpResponse:
 def consent(request: HttpRequest, member_id: int) -> HttpResponse:
     actor = _actor(request)
     agree = request.POST.get("agree") == "yes"
-    services.identity_consent_set(actor=actor, member_id=member_id, agree=agree)
-    messages.success(request, _("You are now shown on the grid's notice.") if agree
-                     else _("You are no longer shown on public pages."))
-    return redirect(request.POST.get("next") or "party:me")
+    member = services.identity_consent_set(actor=actor, member_id=member_id, agree=agree)
+    if member.user_id == actor.pk:
+        messages.success(request, _("You are now shown on the grid's notice.") if agree
+                         else _("You are no longer shown on public pages."))
+    else:
+        messages.success(request, (_("%(name)s is now shown on the grid's notice.") if agree
+                                   else _("%(name)s is no longer shown on public pages."))
+                         % {"name": member.name})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = ""  # only a page of this site: never an open redirect
+    return redirect(target or "party:me")
 
 
 @staff_page
@@ -189,6 +308,7 @@ def _wish_page(request: HttpRequest, actor: User, wish: Wish,
         "wish": wish, "can_claim": selectors.can_claim(actor, wish),
         "can_fulfil": wish.status == Wish.Status.CLAIMED and wish.claimed_by_id == actor.pk,
         "can_confirm": selectors.can_confirm(actor, wish),
+        "can_cancel": selectors.can_cancel(actor, wish),
         "is_claimant": wish.claimed_by_id == actor.pk,
     }
     template = "party/wish.html#panel" if is_htmx(request) else "party/wish.html"
@@ -213,6 +333,7 @@ def wish_action(request: HttpRequest, wish_id: int, action: str) -> HttpResponse
             messages.success(request, _("You claimed this wish. Thank you!"))
         elif action == "release":
             services.wish_release(actor=actor, wish_id=wish_id)
+            messages.success(request, _("You gave the wish back: others may claim it now."))
         elif action == "fulfil":
             try:
                 minutes = int(request.POST.get("minutes", ""))
@@ -226,6 +347,7 @@ def wish_action(request: HttpRequest, wish_id: int, action: str) -> HttpResponse
             messages.success(request, _("Confirmed: the helper's service hours are credited."))
         elif action == "cancel":
             services.wish_cancel(actor=actor, wish_id=wish_id, version=_version(request))
+            messages.success(request, _("The wish was cancelled."))
         else:
             raise NotFound()
     except DomainError as exc:
