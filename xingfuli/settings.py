@@ -112,14 +112,33 @@ TEMPLATES: list[dict[str, Any]] = [
 
 # --- database -------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# DB_POOL_SIZE > 0 (PostgreSQL only): psycopg 3's connection pool of at most that many
+# connections per app process, instead of one persistent connection per thread. Keep
+# processes × DB_POOL_SIZE (+ workers) below the server's max_connections (docs/deploy.md).
+DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "0") or "0")
+
+
+def database_settings(url: str) -> dict[str, Any]:
+    """One PostgreSQL (or other) database from its URL, pooled when DB_POOL_SIZE is set."""
+    pooled = DB_POOL_SIZE > 0 and url.startswith(("postgres://", "postgresql://", "pgsql://"))
+    db: dict[str, Any] = dict(dj_database_url.parse(
+        url,
+        # A pool hands connections out per request: Django must not keep its own.
+        conn_max_age=0 if pooled else int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
+    ))
+    if pooled:
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_SIZE),
+            "max_size": DB_POOL_SIZE,
+            # Seconds a request waits for a free connection before failing (a 500, logged).
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        }
+    return db
+
+
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
-            DATABASE_URL,
-            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
-            conn_health_checks=True,
-        )
-    }
+    DATABASES = {"default": database_settings(DATABASE_URL)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -137,6 +156,14 @@ else:
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
         }
     }
+# DATABASE_REPLICA_URL: a read replica (streaming replication of the primary). Dashboards and
+# reports read from it inside `xingfuli.core.db_router.reading_from_replica()`; everything
+# else, every write and every migration uses the primary. Tests use the primary for it.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["xingfuli.core.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, tasks ---------------------------------------------------------------------
@@ -259,10 +286,37 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# S3-compatible object storage for uploads (photos, documents, imports, reports) when S3_BUCKET
+# is set; local disk (MEDIA_ROOT) otherwise. Files stay private: the bucket must not be public,
+# and the app streams every file through its access-checked views (file_response); any URL the
+# storage makes is signed and expires (querystring auth). django-storages and boto3 are only
+# imported when this is on. `xingfuli check-deploy` refuses a half-made configuration.
+S3 = {
+    "bucket_name": os.environ.get("S3_BUCKET", ""),
+    "endpoint_url": os.environ.get("S3_ENDPOINT_URL", ""),
+    "access_key": os.environ.get("S3_ACCESS_KEY_ID", ""),
+    "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+    "region_name": os.environ.get("S3_REGION", ""),
+    "custom_domain": os.environ.get("S3_CUSTOM_DOMAIN", ""),
+    "location": os.environ.get("S3_PREFIX", ""),
+}
+if S3["bucket_name"]:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **{k: v for k, v in S3.items() if v},
+            "querystring_auth": True,  # signed URLs only
+            "querystring_expire": int(os.environ.get("S3_URL_SECONDS", "300")),
+            "file_overwrite": False,  # a new name, never another upload replaced
+            # Path-style addressing works with MinIO, Ceph and most other S3-compatible servers.
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+        },
+    }
 # Serve straight from the app folders in development and tests (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -1,0 +1,83 @@
+"""Reads of dashboards and reports from a read replica, when one is configured.
+
+The choice is explicit: code that builds a board, a summary, KPIs or a report wraps its reads in
+
+    with reading_from_replica():
+        ...
+
+and inside that block (in this thread or task only: a context variable) every read goes to the
+"replica" database alias (DATABASE_REPLICA_URL). Outside it, every write in it, and every
+migration use "default", the primary. Without DATABASE_REPLICA_URL there is no "replica" alias and
+everything uses "default", inside the block too.
+
+A replica lags the primary by a moment: wrap only pages whose figures may be a second old (never
+a read that decides a write, never a page that must show what the user just saved).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+
+REPLICA = "replica"
+DEFAULT = "default"
+
+_on_replica: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "xingfuli_reading_from_replica", default=False
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def replica_configured() -> bool:
+    return REPLICA in settings.DATABASES
+
+
+def reporting_db() -> str:
+    """The alias reads of dashboards and reports go to right now ("replica" or "default")."""
+    return REPLICA if _on_replica.get() and replica_configured() else DEFAULT
+
+
+@contextmanager
+def reading_from_replica() -> Iterator[str]:
+    """Send the reads inside the block to the replica (if there is one); yields the alias."""
+    token = _on_replica.set(True)
+    try:
+        yield reporting_db()
+    finally:
+        _on_replica.reset(token)
+
+
+def reads_from_replica(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator form of `reading_from_replica()` for a selector or a report builder."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with reading_from_replica():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class ReplicaRouter:
+    """Django database router: reads inside `reading_from_replica()` → replica, all else default."""
+
+    def db_for_read(self, model: type[Any], **hints: Any) -> str:
+        return reporting_db()
+
+    def db_for_write(self, model: type[Any], **hints: Any) -> str:
+        return DEFAULT
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
+        # The replica is a copy of the primary: rows read from either relate freely.
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None,
+                      **hints: Any) -> bool:
+        return db == DEFAULT
