@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from xingfuli.dashboard import report_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<slug:community>/reports/", report_views.reports, name="reports"),
+    path("reports/<int:run_id>/<str:fmt>", report_views.report_download, name="report_download"),
+]
