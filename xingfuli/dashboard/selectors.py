@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -111,6 +113,21 @@ def community_summary(community: Community, *, today: dt.date | None = None) -> 
     }
     for section in _SECTIONS.values():
         document.update(section.compute(ctx))
+    return document
+
+
+def public_summary(community: Community) -> dict[str, Any]:
+    """The summary as the public API and page serve it: computed at most once every
+    SUMMARY_CACHE_SECONDS per community (0: every time). Anyone may ask, and over a
+    million requests one computation scans them all: the cache keeps that cost bounded."""
+    seconds = int(getattr(settings, "SUMMARY_CACHE_SECONDS", 60))
+    if seconds <= 0:
+        return community_summary(community)
+    key = f"dashboard:summary:{community.pk}"
+    document: dict[str, Any] | None = cache.get(key)
+    if document is None:
+        document = community_summary(community)
+        cache.set(key, document, seconds)
     return document
 
 

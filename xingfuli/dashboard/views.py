@@ -10,13 +10,13 @@ from xingfuli.core.models import Role
 from xingfuli.core.pages import actor_of, is_htmx, staff_page
 from xingfuli.core.selectors import community_by_slug
 from xingfuli.dashboard.board import access_board, board_for
-from xingfuli.dashboard.selectors import community_summary, summary_cards
+from xingfuli.dashboard.selectors import public_summary, summary_cards
 
 
 def summary(request: HttpRequest, community: str) -> HttpResponse:
     """Public; an unknown community is a 404 (the NotFound goes to the error page)."""
     found = community_by_slug(slug=community)
-    document = community_summary(found)
+    document = public_summary(found)
     by_role = document.get("grid_staff_by_role", {})
     return render(
         request,

@@ -97,8 +97,9 @@ def test_years_before_handles_29_february():
     assert years_before(dt.date(2024, 2, 29), 61) == dt.date(1963, 2, 28)
 
 
-def test_api_is_public_without_personal_data_in_fixed_queries(world, client,
+def test_api_is_public_without_personal_data_in_fixed_queries(world, client, settings,
                                                               django_assert_num_queries):
+    settings.SUMMARY_CACHE_SECONDS = 0  # computed on every call here
     with django_assert_num_queries(SUMMARY_QUERIES):
         response = client.get(URL, {"community": "wanquan"})
     assert response.status_code == 200
@@ -145,8 +146,9 @@ def test_openapi_documents_every_key(world, client):
     assert set(schemas["CommunityOut"]["properties"]) == set(document["community"])
 
 
-def test_page_is_public_phone_friendly_and_fixed_queries(world, client,
+def test_page_is_public_phone_friendly_and_fixed_queries(world, client, settings,
                                                          django_assert_num_queries):
+    settings.SUMMARY_CACHE_SECONDS = 0
     url = reverse("dashboard:summary", args=["wanquan"])
     assert url == "/dashboard/wanquan/"
     with django_assert_num_queries(SUMMARY_QUERIES):
@@ -196,3 +198,16 @@ def test_the_schema_is_the_union_of_the_sections():
         expected |= set(section.schema.model_fields)
         assert {card.key for card in section.cards} <= set(section.schema.model_fields)
     assert fields == expected
+
+
+def test_public_summary_is_computed_at_most_once_a_minute(world, client, settings,
+                                                          django_assert_num_queries):
+    settings.SUMMARY_CACHE_SECONDS = 60
+    assert client.get(URL, {"community": "wanquan"}).json()["residents"] == 2
+    b = make_building(world.community, "9", grid=world.grid2)
+    make_resident(Household.objects.create(dwelling=Dwelling.objects.filter(unit__building=b)[0]),
+                  "新住户")
+    with django_assert_num_queries(1):  # the community; the document from the cache
+        assert client.get(URL, {"community": "wanquan"}).json()["residents"] == 2
+    with time_machine.travel(dt.timedelta(seconds=61)):
+        assert client.get(URL, {"community": "wanquan"}).json()["residents"] == 3
