@@ -20,6 +20,7 @@ from xingfuli.core.permissions import Capability, require
 from xingfuli.core.selectors import access_community
 from xingfuli.dashboard.selectors import community_summary
 from xingfuli.dashboard.trends import Trends, community_trends
+from xingfuli.survey.selectors import board_bars
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class Board:
     as_of: dt.date
     panels: list[dict[str, Any]]
     charts: dict[str, Any]  # the charts' data, embedded with json_script
+    survey: dict[str, Any] | None = None  # the 幸福指数 panel (survey_panel)
 
 
 def access_board(*, actor: Any, slug: str) -> Community:
@@ -125,7 +127,18 @@ def board_for(community: Community, *, today: dt.date | None = None) -> Board:
         for panel in PANELS
     ]
     return Board(community=community, as_of=summary["as_of"], panels=panels,
-                 charts=charts_data(trends))
+                 charts=charts_data(trends), survey=survey_panel(community, summary))
+
+
+def survey_panel(community: Community, summary: dict[str, Any]) -> dict[str, Any]:
+    """The 幸福指数 panel: the index and answers of the latest closed run (or the one open
+    while none is closed) from the summary, and a bar per question's mean (one query)."""
+    period, bars = board_bars(community.pk)
+    index = summary["happiness_index"]
+    return {
+        "index": index, "shown": "—" if index is None else number_format(index, 1),
+        "responses": summary["survey_responses"], "period": period, "bars": bars,
+    }
 
 
 def charts_data(trends: Trends) -> dict[str, Any]:

@@ -30,7 +30,8 @@ NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 # frame (unread notifications, next year's calendar: 2), plus the summary's own fixed count,
 # measured (each module's section brings its own; the summary's tests pin the total).
 TREND_QUERIES = 5
-BOARD_QUERIES_STAFF = 2 + 1 + 1 + TREND_QUERIES + 2
+SURVEY_PANEL_QUERIES = 1  # the 幸福指数 panel's mean per question (survey.selectors.board_bars)
+BOARD_QUERIES_STAFF = 2 + 1 + 1 + TREND_QUERIES + 2 + SURVEY_PANEL_QUERIES
 
 
 def summary_queries(community):
