@@ -131,7 +131,7 @@ class Period:
     @property
     def label(self) -> str:
         if self.kind == "year":
-            return gettext("%(year)s") % {"year": self.start.year}
+            return str(self.start.year)
         if self.kind == "quarter":
             return gettext("%(year)s, quarter %(quarter)s") % {
                 "year": self.start.year, "quarter": (self.start.month - 1) // 3 + 1}

@@ -14,7 +14,7 @@
       animation: false,
       textStyle: { fontSize: 14 },
       title: { text: chart.title, left: 0, top: 0, textStyle: { fontSize: 16 } },
-      legend: { show: chart.series.length > 1, top: 26 },
+      legend: { show: chart.series.length > 1, top: 26, type: "scroll" },
       grid: { left: 8, right: 8, top: chart.series.length > 1 ? 64 : 40, bottom: 8,
               containLabel: true },
       tooltip: { trigger: "axis",
