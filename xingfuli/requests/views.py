@@ -26,6 +26,7 @@ from xingfuli.core.pages import staff_page as page
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.core.scoping import scope_of
 from xingfuli.core.uploads import content_type_of, file_response
+from xingfuli.dashboard.public import PublicBuilding, public_building
 from xingfuli.grid import selectors as grid_selectors
 from xingfuli.property import selectors as property_selectors
 from xingfuli.registry import selectors as registry_selectors
@@ -478,29 +479,46 @@ def _my_home(actor: User) -> Any:
         return None
 
 
+def _report_building(actor: User, raw: str | None) -> PublicBuilding | None:
+    """The building a poster's QR code chose (`?building=<id>`), if the actor may report about
+    it (a building of their community, as `request_submit` checks); else None."""
+    pk = _int(raw)
+    if pk is None:
+        return None
+    try:
+        found = public_building(building_id=pk)
+    except NotFound:
+        return None
+    return found if found.community_id in scope_of(actor).member_of else None
+
+
 @page
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest) -> HttpResponse:
-    """Report a problem in three steps: what, where, describe (one question per screen)."""
+    """Report a problem in three steps: what, where, describe (one question per screen).
+    `?building=<id>` (the building's "scan to report" poster) answers "where" beforehand."""
     actor = _actor(request)
     require(actor, Capability.REPORT_REQUEST)
     if _is_staff_side(actor):
         return redirect("requests:new")
     home = _my_home(actor)
+    building = _report_building(actor, request.GET.get("building"))
     categories = selectors.categories_for(actor=actor)
     choices = category_choices(categories)
     category_id = _int(request.GET.get("category"))
     chosen = next((label for pk, label in choices if category_id is not None
                    and pk == str(category_id)), None)
-    where = request.GET.get("where", "")
+    where = request.GET.get("where", "") or ("building" if building else "")
     if chosen is None:
-        return render(request, "requests/report.html", {"step": 1, "choices": choices})
-    if where not in ("home", "place") or (where == "home" and home is None):
+        return render(request, "requests/report.html",
+                      {"step": 1, "choices": choices, "building": building})
+    if where not in ("home", "place", "building") or (where == "home" and home is None) or (
+            where == "building" and building is None):
         return render(request, "requests/report.html",
                       {"step": 2, "category_id": category_id, "category": chosen,
                        "home": home})
     form = ReportForm(request.POST or None, request.FILES or None,
-                      initial={"floor": home.dwelling.floor if home else None})
+                      initial={"floor": home.dwelling.floor if home and where == "home" else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         photos = [("before", data["photo"])] if data.get("photo") else []
@@ -509,8 +527,8 @@ def report(request: HttpRequest) -> HttpResponse:
                 actor=actor, category_id=category_id or 0, title=data["title"],
                 channel=Request.Channel.SELF_REPORT,
                 building_id=home.dwelling.unit.building_id if where == "home" and home
-                else None,
-                floor=data["floor"] if where == "home" else None,
+                else building.id if where == "building" and building else None,
+                floor=data["floor"] if where in ("home", "building") else None,
                 place=data["place"] if where == "place" else "",
                 photos=photos, idempotency_key=data["idempotency_key"],
             )
@@ -524,7 +542,7 @@ def report(request: HttpRequest) -> HttpResponse:
             return redirect("requests:mine")
     return render(request, "requests/report.html", {
         "step": 3, "category_id": category_id, "category": chosen, "where": where,
-        "home": home, "form": form,
+        "home": home, "building": building, "form": form,
     }, status=400 if form.is_bound else 200)
 
 
