@@ -11,6 +11,7 @@ import openpyxl
 import pypdfium2 as pdfium
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -156,6 +157,14 @@ def test_page_asks_and_the_task_builds_both_files(world, login, settings,
                     "楼道灯", "第一网格"):
         assert heading in text, heading
     assert "2026" in text and re.search(r"66[.,]7%", text)  # resolution rate 2 of 3
+    lines = set(text.replace("\r", "").split("\n"))
+    with translation.override("zh-hans"):
+        for label in ("Requests received", "Household visits this month",
+                      "Meals served this month"):
+            assert f"{translation.gettext(label)} 3" in lines, label
+        assert f"{translation.gettext('Matters closed this month')} 2" in lines
+    assert "第一网格 2" in lines and "第二网格 1" in lines  # visits by grid
+    assert "楼道灯 1 1 1 1 100.0% 100.0%" in lines  # by category: the month's counts and rates
     assert AuditEntry.objects.filter(action="dashboard.report.downloaded").count() == 2
 
 
@@ -333,3 +342,20 @@ def test_list_query_count_does_not_grow_with_runs(world, login, django_assert_nu
     with django_assert_num_queries(len(ctx.captured_queries)):
         page = client.get(reports_url(world)).content.decode()
     assert page.count("data-run=") == 9 and world.adam.name in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_waits_in_the_database_queue_until_the_worker_builds_it(world, login, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}
+    client = login(world.carol)
+    client.post(reports_url(world), {"month": "2026-01"})  # enqueued on commit
+    run = ReportRun.objects.get()
+    assert run.status == "queued"
+    part = client.get(reports_url(world), headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 2s"' in part and "Waiting to start" in part
+    call_command("db_worker", "--batch", verbosity=0)
+    run.refresh_from_db()
+    assert run.status == "done" and run.xlsx and run.pdf
+    part = client.get(reports_url(world), headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in part
