@@ -63,10 +63,10 @@ COVERAGE_DAYS = (30, 90)
 OVERDUE_SHOWN = 20  # the page lists the longest waiting; the grid page has them all
 PeriodKind = Literal["month", "quarter", "year"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "year")
-GROUPS: tuple[tuple[Literal["grid", "team", "category"], str | Promise], ...] = (
-    ("grid", _("By grid")),
-    ("team", _("By service team")),
-    ("category", _("By category")),
+GROUPS: tuple[tuple[Literal["grid", "team", "category"], str | Promise, str | Promise], ...] = (
+    ("grid", _("By grid"), _("Grid")),
+    ("team", _("By service team"), _("Service team")),
+    ("category", _("By category"), _("Category")),
 )
 _REF = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -183,6 +183,7 @@ def period_of(kind: str | None, ref: str | None, *, today: dt.date | None = None
 class KpiTable:
     group: str  # grid, team, category
     title: str | Promise
+    header: str | Promise  # the name column's title
     rows: list[dict[str, Any]]
 
 
@@ -212,12 +213,12 @@ def kpi_tables(*, actor: Any, community: Community, period: Period) -> list[KpiT
     none_labels: dict[str, str | Promise] = {
         "grid": _("No grid"), "team": _("No team yet"), "category": _("No category")}
     return [
-        KpiTable(group, title, [
+        KpiTable(group, title, header, [
             _rate_row(k, none_label=none_labels[group])
             for k in requests_kpis(actor=actor, start=start, end=end, group_by=group,
                                    community_id=community.pk)
         ])
-        for group, title in GROUPS
+        for group, title, header in GROUPS
     ]
 
 
