@@ -362,7 +362,7 @@ def elderly_by_building(*, actor: Any, community: Community,
     """Per building of the community: residents living there, how many are 60 or over and 80
     or over, and the shares. One grouped query: an age is compared in SQL as a birth date on or
     before the same calendar day 60 (80) years ago, so a resident whose 60th birthday is today
-    counts, one whose birthday is tomorrow does not; 29 February counts from 28 February."""
+    counts, one whose birthday is tomorrow does not (`years_before` keeps 29 February)."""
     today = today or timezone.localdate()
     lived = "units__dwellings__households__residents"
     active = Q(**{f"{lived}__status": Resident.Status.ACTIVE})
