@@ -7,12 +7,14 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from xingfuli.core.errors import DomainError
 from xingfuli.core.pages import actor_of, form_error, is_htmx, staff_page
 from xingfuli.core.uploads import file_response
+from xingfuli.dashboard.models import ReportRun
 from xingfuli.dashboard.reports import (
     STEPS,
     access_reports,
@@ -24,6 +26,8 @@ from xingfuli.dashboard.reports import (
     runs_pending,
 )
 from xingfuli.dashboard.reports.selectors import RECENT_RUNS, may_read_reports
+
+STALE_SECONDS = 30
 
 
 class MonthForm(forms.Form):
@@ -54,11 +58,15 @@ def reports(request: HttpRequest, community: str) -> HttpResponse:
     else:
         form = MonthForm(initial={"month": f"{default_month():%Y-%m}"})
     runs = list(report_runs_for(actor=actor, community=found)[:RECENT_RUNS])
+    now = timezone.now()
     context = {
         "community": found,
         "form": form,
         "runs": runs,
         "polling": runs_pending(runs),
+        # Still waiting after a while: the background worker is probably not running.
+        "stale": {run.pk for run in runs if run.status == ReportRun.Status.QUEUED
+                  and (now - run.created_at).total_seconds() > STALE_SECONDS},
         "steps": STEPS,
         "may_ask": may_read_reports(actor, found, write=True),
     }

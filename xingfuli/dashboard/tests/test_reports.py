@@ -199,7 +199,7 @@ def _expected_overview():
 @time_machine.travel(NOW, tick=False)
 def test_progress_moves_step_by_step(world, monkeypatch):
     seen = []
-    real_pdf = report_services.pdf_bytes
+    from xingfuli.dashboard.reports.pdf import pdf_bytes as real_pdf
 
     def spy(figures):
         run = ReportRun.objects.get()
@@ -214,7 +214,8 @@ def test_progress_moves_step_by_step(world, monkeypatch):
     run.refresh_from_db()
     assert seen == [("running", 3, 60)]
     assert (run.status, run.step, run.progress) == ("done", 4, 100)
-    assert run.started_at is not None and run.finished_at >= run.started_at
+    assert run.started_at is not None and run.finished_at is not None
+    assert run.finished_at >= run.started_at
     assert report_run_build(run_id=run.pk) is None  # a finished run is not built twice
 
 
@@ -226,6 +227,12 @@ def test_running_run_is_polled_with_its_step(world, login):
     assert "<html" not in part and part.lstrip().startswith('<div id="report-runs"')
     assert 'hx-trigger="every 2s"' in part and 'value="40"' in part
     assert "Step 2 of 4" in part
+    # A run still waiting after a minute: the worker is probably not running.
+    ReportRun.objects.create(community=world.community, month=dt.date(2026, 9, 1),
+                             requested_by=world.carol,
+                             created_at=timezone.now() - dt.timedelta(minutes=1))
+    part = client.get(reports_url(world), headers={"HX-Request": "true"}).content.decode()
+    assert "The background worker may not be running" in part
 
 
 @time_machine.travel(NOW, tick=False)
@@ -349,7 +356,7 @@ def test_run_waits_in_the_database_queue_until_the_worker_builds_it(world, login
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
                                   "QUEUES": ["default"]}}
     client = login(world.carol)
-    client.post(reports_url(world), {"month": "2026-01"})  # enqueued on commit
+    client.post(reports_url(world), {"month": "2025-06"})  # enqueued on commit
     run = ReportRun.objects.get()
     assert run.status == "queued"
     part = client.get(reports_url(world), headers={"HX-Request": "true"}).content.decode()
