@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -32,8 +33,8 @@ class SurveyRun(models.Model):
     staff. At most one run of a community is open at a time."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        CLOSED = "closed", _("closed")
+        OPEN = "open", pgettext_lazy("survey run", "open")
+        CLOSED = "closed", pgettext_lazy("survey run", "closed")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(
         community="community", shared_in_community=True)

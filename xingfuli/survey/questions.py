@@ -12,6 +12,7 @@ from typing import Literal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 SCORE: Literal["score"] = "score"
 TEXT: Literal["text"] = "text"
@@ -29,33 +30,38 @@ class Question:
     required: bool = True
 
 
+# Short labels and answer words carry a context: other modules say "Canteen" or "open" too.
 QUESTIONS: tuple[Question, ...] = (
     Question(INDEX_QUESTION, SCORE, _("Overall, how happy are you living in this community?"),
-             _("Overall happiness")),
+             pgettext_lazy("survey question", "Overall happiness")),
     Question("grid", SCORE, _("How satisfied are you with the service of your grid workers?"),
-             _("Grid service")),
+             pgettext_lazy("survey question", "Grid service")),
     Question("property", SCORE, _("How satisfied are you with the property services?"),
-             _("Property services")),
+             pgettext_lazy("survey question", "Property services")),
     Question("canteen", SCORE, _("How satisfied are you with the elderly canteen?"),
-             _("Canteen")),
+             pgettext_lazy("survey question", "Canteen")),
     Question("activities", SCORE, _("How satisfied are you with the community activities?"),
-             _("Activities")),
+             pgettext_lazy("survey question", "Activities")),
     Question("housing", SCORE,
              _("How satisfied are you with your building (elevator, repairs, housing)?"),
-             _("Elevator and housing")),
-    Question("safety", SCORE, _("How safe do you feel in the community?"), _("Safety")),
+             pgettext_lazy("survey question", "Elevator and housing")),
+    Question("safety", SCORE, _("How safe do you feel in the community?"),
+             pgettext_lazy("survey question", "Safety")),
     Question("suggestion", TEXT, _("One suggestion for the community (optional)"),
-             _("Suggestions"), required=False),
+             pgettext_lazy("survey question", "Suggestions"), required=False),
 )
 BY_CODE: dict[str, Question] = {q.code: q for q in QUESTIONS}
 DEFAULT_CODES: tuple[str, ...] = tuple(q.code for q in QUESTIONS)
 
 # The words of each answer, 1 to 5: how happy (the index question) or how satisfied.
 HAPPY_SCALE: tuple[str | Promise, ...] = (
-    _("Very unhappy"), _("Unhappy"), _("So-so"), _("Happy"), _("Very happy"))
+    pgettext_lazy("survey answer", "Very unhappy"), pgettext_lazy("survey answer", "Unhappy"),
+    pgettext_lazy("survey answer", "So-so"), pgettext_lazy("survey answer", "Happy"),
+    pgettext_lazy("survey answer", "Very happy"))
 SATISFIED_SCALE: tuple[str | Promise, ...] = (
-    _("Very dissatisfied"), _("Dissatisfied"), _("So-so"), _("Satisfied"),
-    _("Very satisfied"))
+    pgettext_lazy("survey answer", "Very dissatisfied"),
+    pgettext_lazy("survey answer", "Dissatisfied"), pgettext_lazy("survey answer", "So-so"),
+    pgettext_lazy("survey answer", "Satisfied"), pgettext_lazy("survey answer", "Very satisfied"))
 
 
 def scale_of(code: str) -> tuple[str | Promise, ...]:
