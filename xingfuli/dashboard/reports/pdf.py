@@ -114,7 +114,6 @@ def pdf_bytes(f: MonthlyFigures) -> bytes:
         _two_columns(layout.overview_rows(f)),
         pdf.Paragraph(pdf.escape(str(layout.YEAR)), s["heading"]),
         _two_columns(layout.year_rows(f)),
-        pdf.PageBreak(),
         pdf.Paragraph(pdf.escape(str(layout.REQUESTS)), s["heading"]),
         pdf.Paragraph(pdf.escape(str(layout.BY_CATEGORY)), s["body"]),
         _kpi_table(_("Category"), [
@@ -148,7 +147,6 @@ def pdf_bytes(f: MonthlyFigures) -> bytes:
             Row(_("Elevator projects in preparation"), f.elevators["preparing"]),
         ]),
         pdf.PageBreak(),
-        pdf.Paragraph(pdf.escape(str(layout.TRENDS)), s["heading"]),
         bar_chart(str(layout.TRENDS), months, [
             named["requests_resolved"], named["meals_served"], named["volunteer_activities"],
         ]),
