@@ -195,7 +195,8 @@ def test_street_officer_reads_without_inbox_links(world, story, login):
 
 
 def test_who_may_open_the_kpi_page(world, login):
-    for user in (world.carol, world.adam, world.sam):
+    boss = make_user("区领导", is_superuser=True)
+    for user in (world.carol, world.adam, world.sam, boss):
         assert login(user).get(kpi_url(world)).status_code == 200, user
     for user in (world.alice, world.greg, world.gina, world.tina, world.dora, world.cathy):
         assert login(user).get(kpi_url(world)).status_code == 403, user
