@@ -32,6 +32,7 @@ from xingfuli.deliberation.models import Topic
 from xingfuli.deliberation.tests.factories import drip_topic, pavilion
 from xingfuli.elevators.models import Project, Stage, StageEvent
 from xingfuli.party import services as party
+from xingfuli.party.models import PartyMember
 from xingfuli.property.models import ServiceTeam
 from xingfuli.registry.models import Owner, Ownership, Unit
 from xingfuli.registry.personal import set_id_number
@@ -197,6 +198,18 @@ def test_a_building_of_another_community_shows_its_own_and_nothing_private(clien
 @pytest.mark.parametrize("path", ["", "notice.pdf", "poster.pdf", "report/"])
 def test_an_unknown_building_is_a_404(client, world, path):
     assert client.get(f"/b/987654/{path}").status_code == 404
+    # Beyond the database's range: a clear 4xx, never a 500.
+    assert client.get(f"/b/{10**22}/{path}").status_code in (400, 404)
+
+
+def test_a_member_who_withdraws_consent_disappears(client, world):
+    w = world
+    shown, _hidden = _party_branch(w)
+    assert shown in client.get(f"/b/{w.b1.pk}/").content.decode()
+    member = PartyMember.objects.get(name=shown)
+    party.identity_consent_set(actor=w.vera, member_id=member.pk, agree=False)
+    assert shown not in client.get(f"/b/{w.b1.pk}/").content.decode()
+    assert shown not in _pdf_text(client.get(f"/b/{w.b1.pk}/notice.pdf").content)
 
 
 @pytest.mark.parametrize("path", ["", "notice.pdf", "poster.pdf", "report/"])
