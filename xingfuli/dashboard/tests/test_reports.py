@@ -366,3 +366,33 @@ def test_run_waits_in_the_database_queue_until_the_worker_builds_it(world, login
     assert run.status == "done" and run.xlsx and run.pdf
     part = client.get(reports_url(world), headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in part
+
+
+@time_machine.travel(NOW, tick=False)
+def test_formula_like_names_are_escaped_and_counting_costs_fixed_queries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from xingfuli.dashboard.reports.content import monthly_figures
+    from xingfuli.dashboard.reports.xlsx import workbook_bytes
+
+    def count_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            figures = monthly_figures(actor=world.carol, community=world.community, month=OCTOBER)
+        return figures, len(ctx.captured_queries)
+
+    count_queries()  # the actor's roles and scope are loaded once per user object
+    _figures, before = count_queries()
+    october_records(world)
+    evil = Category.objects.create(community=world.community, code="evil", name="=1+1")
+    Request.objects.bulk_create([
+        Request(community=world.community, number=f"E{i}", category=evil, grid=world.grid2,
+                recorded_by=world.gina, channel="phone", title="x", submitted_at=at(10, 1 + i))
+        for i in range(20)
+    ])
+    figures, after = count_queries()
+    assert after == before
+    assert figures.requests.dispatched == 23
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(figures)))
+    names = [row[0] for row in book.worksheets[1].iter_rows(values_only=True)]
+    assert "'=1+1" in names and "=1+1" not in names
