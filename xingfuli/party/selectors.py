@@ -130,6 +130,15 @@ def organisation_choices(*, actor: User, community_id: int,
     return OrganisationChoices(grids, buildings, secretaries, has_committee)
 
 
+def can_add_members(actor: User, organisation: PartyOrganisation) -> bool:
+    """Staff add resident members to an active branch when they may also see the registry
+    (the volunteer organiser manages the station but does not see residents)."""
+    return (organisation.kind == BRANCH and organisation.active
+            and can_manage(actor, organisation.community_id)
+            and has_capability(actor, Capability.VIEW_REGISTRY,
+                               community_id=organisation.community_id))
+
+
 def member_candidates(*, actor: User, organisation: PartyOrganisation, q: str,
                       limit: int = 20) -> list[Resident]:
     """Residents tagged 党员 whom staff may add to a branch: matching `q` (a name, pinyin
@@ -138,8 +147,7 @@ def member_candidates(*, actor: User, organisation: PartyOrganisation, q: str,
     from xingfuli.registry.selectors import residents_for
 
     community_id = organisation.community_id
-    if not (q or "").strip() or not can_manage(actor, community_id) or not has_capability(
-            actor, Capability.VIEW_REGISTRY, community_id=community_id):
+    if not (q or "").strip() or not can_add_members(actor, organisation):
         return []
     taken = PartyMember.objects.filter(community_id=community_id,
                                        resident__isnull=False).values("resident_id")

@@ -65,7 +65,7 @@ def _branch_page(request: HttpRequest, actor: User, org: PartyOrganisation, *,
     return render(request, "party/branch.html", {
         "org": org, "members": selectors.branch_members(actor=actor, organisation=org),
         "can_manage": can_manage,
-        "can_add": can_manage and org.kind == PartyOrganisation.Kind.BRANCH and org.active,
+        "can_add": selectors.can_add_members(actor, org),
         "q": q, "candidates": selectors.member_candidates(actor=actor, organisation=org, q=q),
         "error": error,
     }, status=400 if error else 200)

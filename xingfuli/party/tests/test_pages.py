@@ -224,6 +224,15 @@ def test_staff_add_a_resident_party_member_from_the_branch_page(world, party, lo
     # the committee takes no members: no form there, and a forged post is refused
     assert 'id="member-add"' not in client.get(
         f"/party/branches/{party.committee.pk}/").content.decode()
+    forged = client.post(f"/party/branches/{party.committee.pk}/members/add/",
+                         {"resident": tagged.pk})
+    assert forged.status_code == 400
+    huge = client.post(f"{url}members/add/", {"resident": "9" * 30})
+    assert huge.status_code in (400, 404)
+    # the volunteer organiser manages the station but does not see the registry: no search
+    vera = login(world.vera)
+    page = vera.get(url + "?q=党员").content.decode()
+    assert "党员乙" in page and 'id="member-add"' not in page and 'id="candidates"' not in page
 
 
 def test_staff_record_consent_from_the_branch_page(world, party, login):
