@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -81,3 +83,28 @@ class ReplicaRouter:
     def allow_migrate(self, db: str, app_label: str, model_name: str | None = None,
                       **hints: Any) -> bool:
         return db == DEFAULT
+
+
+# --- connection pools across fork -------------------------------------------------------------
+
+_INHERITED_POOLS: list[Any] = []
+
+
+def forget_inherited_pools() -> None:
+    """In a child process, drop the connection pools of the parent (DB_POOL_SIZE).
+
+    Granian forks its workers from the process that ran the migrations: a pool it inherits holds
+    the parent's sockets, and the pool's own threads did not survive the fork, so requests would
+    wait for connections that never come (PoolTimeout). Each worker makes its own pool on first
+    use instead. The inherited pools are kept, never closed or collected: closing them would end
+    the parent's sessions on the server.
+    """
+    module = sys.modules.get("django.db.backends.postgresql.base")
+    pools = getattr(getattr(module, "DatabaseWrapper", None), "_connection_pools", None)
+    if pools:
+        _INHERITED_POOLS.extend(pools.values())
+        pools.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=forget_inherited_pools)

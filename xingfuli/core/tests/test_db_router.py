@@ -155,3 +155,20 @@ def test_pool_settings():
     sqlite = _settings_in_a_fresh_process(DB_POOL_SIZE="8")
     assert sqlite["dbs"]["default"]["pool"] is None
 
+
+
+def test_a_forked_worker_forgets_the_parents_pools(monkeypatch):
+    # Granian forks its workers after the migrations ran in the parent: a pool inherited that
+    # way has the parent's sockets and no threads, and requests timed out waiting on it.
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    from xingfuli.core import db_router
+
+    parents = object()
+    monkeypatch.setattr(DatabaseWrapper, "_connection_pools", {"default": parents})
+    db_router.forget_inherited_pools()  # what os.register_at_fork runs in the child
+    assert DatabaseWrapper._connection_pools == {}  # type: ignore[attr-defined]
+    assert db_router._INHERITED_POOLS[-1] is parents  # kept, never closed from the child
+    db_router._INHERITED_POOLS.remove(parents)
+    db_router.forget_inherited_pools()  # nothing inherited: nothing to do
+    assert DatabaseWrapper._connection_pools == {}  # type: ignore[attr-defined]
