@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -79,10 +79,17 @@ def report_request(*, actor: Any, community_id: int, month: dt.date) -> ReportRu
     ).first()
     if pending is not None:
         return pending
-    run = ReportRun.objects.create(
-        community=community, kind=ReportRun.Kind.MONTHLY, month=month, requested_by=actor,
-        language=translation.get_language() or "",
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the constraint may refuse a racing insert
+            run = ReportRun.objects.create(
+                community=community, kind=ReportRun.Kind.MONTHLY, month=month,
+                requested_by=actor, language=translation.get_language() or "",
+            )
+    except IntegrityError:
+        # Another request queued the same month between our check and our insert (where the
+        # row lock is not enough, e.g. SQLite): that run is the answer.
+        return ReportRun.objects.get(community=community, kind=ReportRun.Kind.MONTHLY,
+                                     month=month, status__in=PENDING)
     audit.record("dashboard.report.requested", actor=actor, target=run,
                  month=month.isoformat())
     from xingfuli.dashboard.tasks import build_report

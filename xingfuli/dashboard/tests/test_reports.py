@@ -396,3 +396,19 @@ def test_formula_like_names_are_escaped_and_counting_costs_fixed_queries(world):
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(figures)))
     names = [row[0] for row in book.worksheets[1].iter_rows(values_only=True)]
     assert "'=1+1" in names and "=1+1" not in names
+
+
+def test_the_database_keeps_one_pending_run_per_month(world):
+    from django.db import IntegrityError, transaction
+
+    def make(status, community=None):
+        return ReportRun.objects.create(community=community or world.community, month=OCTOBER,
+                                        status=status, requested_by=world.carol)
+
+    make("queued")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make("running")
+    make("done")
+    make("failed")
+    make("queued", community=world.other)  # another community's October
+    assert ReportRun.objects.count() == 4
