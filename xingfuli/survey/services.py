@@ -144,7 +144,7 @@ def validate_answers(run: SurveyRun, answers: Mapping[str, object]) -> list[Answ
         if q.kind == SCORE:
             rows.append(Answer(question=q.code, score=_score(q.code, value)))
             continue
-        text = "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).replace("\x00", "").strip()  # PG: no NUL
         if len(text) > TEXT_LIMIT:
             raise DomainError(ErrorCode.INVALID,
                               _("At most %(n)d characters.") % {"n": TEXT_LIMIT}, field=q.code)
