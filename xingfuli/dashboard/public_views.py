@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 
 from xingfuli.core import pdf
@@ -89,9 +90,21 @@ def _places(free: int | None, waitlist: bool) -> str:
     return _("%(n)s places left") % {"n": free}
 
 
+def _styles() -> dict[str, ParagraphStyle]:
+    """The PDF helper's styles, with headings kept with what follows them and a larger body
+    for posters (readers are often 70+)."""
+    s = dict(pdf.styles())
+    s["heading"] = ParagraphStyle("nb-heading", parent=s["heading"], fontSize=17,
+                                  leading=24, keepWithNext=1)
+    s["label"] = ParagraphStyle("nb-label", parent=s["body"], fontSize=13, leading=18,
+                                keepWithNext=1)
+    s["poster"] = ParagraphStyle("nb-poster", parent=s["body"], fontSize=17, leading=26)
+    return s
+
+
 def notice_story(n: BuildingNotice, url: str) -> list[Any]:
     """The notice board as PDF flowables (A4, Chinese)."""
-    s = pdf.styles()
+    s = _styles()
     b = n.building
     e = pdf.escape
     story: list[Any] = [
@@ -105,7 +118,7 @@ def notice_story(n: BuildingNotice, url: str) -> list[Any]:
     story.append(pdf.Paragraph(e(_("Your grid")), s["heading"]))
     rows: list[list[Any]] = [[_("Role"), _("Name"), _("Phone")]]
     if n.card is not None:
-        story.append(pdf.Paragraph(e(n.card.grid_name), s["body"]))
+        story.append(pdf.Paragraph(e(n.card.grid_name), s["label"]))
         rows += [[m.role_label, m.name, m.mobile] for m in n.card.staff]
     if b.community_phone:
         rows.append([_("Community office phone"), "", b.community_phone])
@@ -114,7 +127,7 @@ def notice_story(n: BuildingNotice, url: str) -> list[Any]:
 
     if n.party is not None and (n.party.branches or n.party.members):
         story.append(pdf.Paragraph(e(_("Party members serving here")), s["heading"]))
-        story.extend(pdf.Paragraph(e(branch.name), s["body"]) for branch in n.party.branches)
+        story.extend(pdf.Paragraph(e(branch.name), s["label"]) for branch in n.party.branches)
         if n.party.members:
             story.append(pdf.Paragraph(e("、".join(m.name for m in n.party.members)), s["body"]))
 
@@ -132,7 +145,7 @@ def notice_story(n: BuildingNotice, url: str) -> list[Any]:
     for c in n.canteens:
         if not c.days:
             continue
-        story.append(pdf.Paragraph(e(" · ".join(x for x in (c.name, c.phone) if x)), s["body"]))
+        story.append(pdf.Paragraph(e(" · ".join(x for x in (c.name, c.phone) if x)), s["label"]))
         rows = [[_("Day"), _("Dishes")]]
         rows += [[_day(d.date), "、".join(d.dishes)] for d in c.days]
         story.append(pdf.table(rows, col_widths=[45 * mm, 135 * mm], font_size=13))
@@ -145,11 +158,11 @@ def notice_story(n: BuildingNotice, url: str) -> list[Any]:
     for module, acts in n.activities.items():
         if not acts:
             continue
-        story.append(pdf.Paragraph(e(names[module]), s["body"]))
+        story.append(pdf.Paragraph(e(names[module]), s["label"]))
         rows = [[_("When"), _("Activity"), _("Where"), _("Places")]]
         rows += [[_when(a.starts_at, a.ends_at), a.title, a.place or "—",
                   _places(a.free, a.waitlist)] for a in acts]
-        story.append(pdf.table(rows, col_widths=[50 * mm, 60 * mm, 40 * mm, 30 * mm],
+        story.append(pdf.table(rows, col_widths=[64 * mm, 50 * mm, 36 * mm, 30 * mm],
                                font_size=12))
 
     story.append(pdf.Paragraph(e(_("Open deliberation topics")), s["heading"]))
@@ -188,10 +201,15 @@ def notice_pdf(request: HttpRequest, building_id: int) -> HttpResponse:
     return pdf.response(content, f"{b.community_name}-{b.name}.pdf")
 
 
+def _centred(flowable: Any) -> Any:
+    flowable.hAlign = "CENTER"
+    return flowable
+
+
 def poster_story(b: PublicBuilding, url: str, *, contact_name: str, contact_phone: str
                  ) -> list[Any]:
     """The "scan to report a problem" poster (A4, Chinese, a big QR code)."""
-    s = pdf.styles()
+    s = _styles()
     e = pdf.escape
     story: list[Any] = [
         pdf.Paragraph(e(f"{b.community_name} · {b.name}"), s["heading"]),
@@ -199,9 +217,9 @@ def poster_story(b: PublicBuilding, url: str, *, contact_name: str, contact_phon
         pdf.Paragraph(e(_("A light out in the stairwell, a blocked drain, a broken door? Scan "
                           "the code with your phone's camera or WeChat, log in and tell us "
                           "what is wrong. Your grid worker sees it at once and we tell you "
-                          "how it goes.")), s["body"]),
+                          "how it goes.")), s["poster"]),
         pdf.Spacer(1, 6 * mm),
-        pdf.qr(url, size_mm=110),
+        _centred(pdf.qr(url, size_mm=110)),
         pdf.Spacer(1, 4 * mm),
     ]
     if contact_phone:
@@ -210,7 +228,7 @@ def poster_story(b: PublicBuilding, url: str, *, contact_name: str, contact_phon
               % {"name": contact_name, "phone": contact_phone}), s["heading"]))
     story += [
         pdf.Paragraph(e(_("Supervision hotline: %(phone)s") % {"phone": b.hotline}),
-                      s["body"]),
+                      s["poster"]),
         pdf.Paragraph(e(url), s["small"]),
     ]
     return story
