@@ -34,6 +34,8 @@ FIRST_MONTH = dt.date(2000, 1, 1)
 # (step, progress in % once the step has begun): figures, workbook, PDF, saving.
 STEPS = 4
 _PROGRESS = {1: 5, 2: 40, 3: 60, 4: 90}
+# A build takes seconds; one "running" for this long lost its worker.
+INTERRUPTED_AFTER = dt.timedelta(minutes=30)
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
 
@@ -77,8 +79,13 @@ def report_request(*, actor: Any, community_id: int, month: dt.date) -> ReportRu
     pending = ReportRun.objects.filter(
         community=community, kind=ReportRun.Kind.MONTHLY, month=month, status__in=PENDING
     ).first()
-    if pending is not None:
+    if pending is not None and not _interrupted(pending):
         return pending
+    if pending is not None:
+        # Its worker stopped mid-build (a restart, a crash): it would block the month for ever.
+        ReportRun.objects.filter(pk=pending.pk, status=Status.RUNNING).update(
+            status=Status.FAILED, finished_at=timezone.now(),
+            error=_("The build was interrupted (the background worker stopped)."))
     try:
         with transaction.atomic():  # a savepoint: the constraint may refuse a racing insert
             run = ReportRun.objects.create(
@@ -96,6 +103,12 @@ def report_request(*, actor: Any, community_id: int, month: dt.date) -> ReportRu
 
     transaction.on_commit(partial(build_report.enqueue, run.pk))
     return run
+
+
+def _interrupted(run: ReportRun) -> bool:
+    """Running for longer than any build takes: its worker is gone."""
+    return (run.status == Status.RUNNING and run.started_at is not None
+            and timezone.now() - run.started_at > INTERRUPTED_AFTER)
 
 
 def _progress(run_id: int, step: int) -> None:

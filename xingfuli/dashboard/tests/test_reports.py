@@ -412,3 +412,22 @@ def test_the_database_keeps_one_pending_run_per_month(world):
     make("failed")
     make("queued", community=world.other)  # another community's October
     assert ReportRun.objects.count() == 4
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_run_whose_worker_died_does_not_block_the_month(world,
+                                                          django_capture_on_commit_callbacks):
+    stuck = ReportRun.objects.create(community=world.community, month=OCTOBER, status="running",
+                                     requested_by=world.carol, step=2, progress=40,
+                                     started_at=timezone.now() - dt.timedelta(minutes=10))
+    again = report_request(actor=world.carol, community_id=world.community.pk, month=OCTOBER)
+    assert again.pk == stuck.pk  # ten minutes: still building
+    ReportRun.objects.filter(pk=stuck.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = report_request(actor=world.carol, community_id=world.community.pk,
+                               month=OCTOBER)
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert fresh.pk != stuck.pk and fresh.status == "done"
+    assert stuck.status == "failed" and "interrupted" in stuck.error
