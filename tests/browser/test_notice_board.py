@@ -12,6 +12,7 @@ from tests.browser.conftest import (
 )
 from xingfuli.core.testing import PASSWORD
 from xingfuli.dashboard.tests.test_public import build_scene
+from xingfuli.requests.models import Request
 from xingfuli.requests.tests.factories import make_categories
 
 pytestmark = pytest.mark.browser
@@ -67,6 +68,14 @@ def test_notice_board_on_a_phone(phone, browser_world):
     phone.wait_for_url(f"**/requests/report/?building={w.b1.pk}")
     phone.get_by_role("link", name="楼道照明").click()
     expect(phone.locator("input[name=floor]")).to_be_visible()
-    expect(phone.locator("main")).to_contain_text("1")
+    expect(phone.locator("input[name=place]")).to_have_count(0)
+    assert f"building={w.b1.pk}" in phone.url
     assert_no_sideways_scroll(phone)
+    assert_accessible(phone)
+    phone.fill("input[name=title]", "三楼楼道灯不亮")
+    phone.fill("input[name=floor]", "3")
+    phone.locator("main form button[type=submit]").click()
+    phone.wait_for_url("**/requests/mine/**")
+    created = Request.objects.get(title="三楼楼道灯不亮")
+    assert created.building_id == w.b1.pk and created.floor == 3
     assert not errors, errors
