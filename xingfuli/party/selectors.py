@@ -57,6 +57,18 @@ def home_community(actor: User) -> Community | None:
     return volunteer.community if volunteer is not None else None
 
 
+def registration_community(actor: User) -> Community | None:
+    """The community an in-service member registers with (双报到): their home community, else
+    the first one of the installation (a person with no tie here yet)."""
+    return home_community(actor) or Community.objects.order_by("id").first()
+
+
+def branches_to_report_to(*, community_id: int) -> list[PartyOrganisation]:
+    """The active branches of a community, offered on the registration form (public names)."""
+    return list(PartyOrganisation.objects.filter(community_id=community_id, kind=BRANCH,
+                                                 active=True).order_by("id"))
+
+
 # --- organisations ------------------------------------------------------------------------------
 
 

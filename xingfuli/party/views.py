@@ -191,15 +191,10 @@ def grid(request: HttpRequest, grid_id: int) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     """双报到: an in-service party member registers with the community."""
     actor = _actor(request)
-    community_id = _community_id(actor) if selectors.home_community(actor) else None
-    from xingfuli.core.models import Community
-
-    community = (Community.objects.filter(pk=community_id).first() if community_id
-                 else Community.objects.order_by("id").first())
+    community = selectors.registration_community(actor)
     if community is None:
         raise NotFound()
-    branch_list = list(PartyOrganisation.objects.filter(
-        community=community, kind=PartyOrganisation.Kind.BRANCH, active=True).order_by("id"))
+    branch_list = selectors.branches_to_report_to(community_id=community.pk)
     error: DomainError | None = None
     if request.method == "POST":
         try:
