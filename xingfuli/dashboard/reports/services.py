@@ -158,10 +158,12 @@ def _save_files(run: ReportRun, *, xlsx: bytes, pdf: bytes) -> None:
     try:
         run.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
         with transaction.atomic():
-            run.status, run.step, run.progress = Status.DONE, STEPS, 100
-            run.finished_at = timezone.now()
-            run.save(update_fields=["xlsx", "pdf", "status", "step", "progress",
-                                    "finished_at"])
+            finished = ReportRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
+                xlsx=run.xlsx.name, pdf=run.pdf.name, status=Status.DONE, step=STEPS,
+                progress=100, finished_at=timezone.now())
+            if not finished:  # given up as interrupted meanwhile: keep nothing of this build
+                raise DomainError(ErrorCode.CONFLICT,
+                                  _("The build was interrupted (the background worker stopped)."))
             older = list(ReportRun.objects.select_for_update(of=("self",)).filter(
                 community_id=run.community_id, kind=run.kind, month=run.month,
                 status=Status.DONE, superseded_by__isnull=True,

@@ -431,3 +431,21 @@ def test_a_run_whose_worker_died_does_not_block_the_month(world,
     fresh.refresh_from_db()
     assert fresh.pk != stuck.pk and fresh.status == "done"
     assert stuck.status == "failed" and "interrupted" in stuck.error
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_build_given_up_meanwhile_keeps_nothing(world, monkeypatch, settings):
+    from xingfuli.dashboard.reports.pdf import pdf_bytes as real_pdf
+
+    def given_up_meanwhile(figures):
+        ReportRun.objects.update(status="failed", error="interrupted")
+        return real_pdf(figures)
+
+    monkeypatch.setattr(report_services, "pdf_bytes", given_up_meanwhile)
+    run = ReportRun.objects.create(community=world.community, month=OCTOBER,
+                                   requested_by=world.carol)
+    report_run_build(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "failed" and not run.xlsx and not run.pdf
+    saved = list((settings.MEDIA_ROOT / "reports").rglob("*.*"))
+    assert saved == []  # both files written by the late build were deleted again
