@@ -93,3 +93,32 @@ def test_resident_answers_and_staff_see_the_result_on_a_phone(phone, browser_wor
     expect(phone.locator(".messages")).to_contain_text("调查已结束")
     run.refresh_from_db()
     assert run.status == "closed"
+
+
+def test_board_panel_on_the_large_screen(browser, live_server, browser_world):
+    """With answers in, the 幸福指数 panel and its seven bars still leave the board on one
+    1920×1080 screen, in the dark large-screen style."""
+    from xingfuli.survey.tests.conftest import households_in, resident_login, scores
+
+    w = browser_world
+    run = services.run_open(actor=w.carol, community_id=w.community.pk, period="2026Q4")
+    users = [w.alice] + [resident_login(w, h, f"居民{i}") for i, h in
+                         enumerate(households_in(w, w.b1, 5))]
+    for i, user in enumerate(users):
+        services.survey_answer(actor=user, run_id=run.pk, answers=scores(3 + i % 3))
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN",
+                                  base_url=live_server.url, device_scale_factor=1)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, w.sam.mobile, PASSWORD)
+        page.goto("/dashboard/wanquan/board/screen/")
+        panel = page.locator(".board-screen [data-survey-panel]")
+        expect(panel.locator(".survey-bar")).to_have_count(7)
+        expect(panel.locator("#survey-responses")).to_have_text("6")
+        assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+        assert_accessible(page)
+        screenshot(page, "survey-board-screen-1920x1080")
+    finally:
+        context.close()

@@ -20,7 +20,7 @@ from xingfuli.core.permissions import Capability, require
 from xingfuli.core.selectors import access_community
 from xingfuli.dashboard.selectors import community_summary
 from xingfuli.dashboard.trends import Trends, community_trends
-from xingfuli.survey.selectors import board_bars
+from xingfuli.survey.selectors import BOARD_LABELS, board_bars
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ def survey_panel(community: Community, summary: dict[str, Any]) -> dict[str, Any
     return {
         "index": index, "shown": "—" if index is None else number_format(index, 1),
         "responses": summary["survey_responses"], "period": period, "bars": bars,
+        "labels": BOARD_LABELS,
     }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from xingfuli.core.errors import NotFound
 from xingfuli.core.models import Community, User
@@ -257,6 +259,15 @@ def headline(community_id: int) -> dict[str, Any]:
     if row is None:
         return {"index": None, "responses": 0}
     return {"index": index_of(row["m"]), "responses": row["n"]}
+
+
+# The board panel's words, kept in this app's catalogue (board.html shows them as given).
+BOARD_LABELS: dict[str, str | Promise] = {
+    "title": _("Happiness index"),
+    "index": _("Happiness index (0–100)"),
+    "responses": _("Residents who answered"),
+    "bars": _("Mean answer per question, 1 to 5"),
+}
 
 
 @dataclass(frozen=True)
