@@ -302,6 +302,17 @@ def wishes_for(*, actor: User, status: str | None = None) -> QuerySet[Wish]:
     return qs.order_by("-posted_at", "-id")
 
 
+def wish_residents(*, actor: User, q: str = "", limit: int = 20) -> list[Resident]:
+    """Residents a wish may be posted for by the actor: active, in a key group, in their write
+    scope (their own household for a resident), whose name contains `q`."""
+    return list(
+        scoped(Resident.objects.all(), actor, write=True)
+        .filter(status=Resident.Status.ACTIVE, tags__is_key_group=True, name__contains=q)
+        .distinct().select_related("household__dwelling__unit__building")
+        .order_by("name", "id")[:limit]
+    )
+
+
 def access_wish(*, actor: User, wish_id: int) -> Wish:
     wish = wishes_for(actor=actor).filter(pk=wish_id).first()
     if wish is None:

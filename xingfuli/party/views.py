@@ -18,11 +18,9 @@ from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import is_htmx, staff_page
-from xingfuli.core.scoping import scoped
 from xingfuli.party import selectors, services
 from xingfuli.party.forms import OrganisationForm
 from xingfuli.party.models import PartyMember, PartyOrganisation, Wish
-from xingfuli.registry.models import Resident
 
 
 def _community_id(actor: User) -> int:
@@ -365,10 +363,7 @@ def wish_new(request: HttpRequest) -> HttpResponse:
     behalf (search by name)."""
     actor = _actor(request)
     q = request.GET.get("q", "").strip()[:20]
-    base = scoped(Resident.objects.all(), actor, write=True).filter(
-        status=Resident.Status.ACTIVE, tags__is_key_group=True).distinct()
-    residents = list(base.filter(name__contains=q).select_related(
-        "household__dwelling__unit__building").order_by("name", "id")[:20]) if q or \
+    residents = selectors.wish_residents(actor=actor, q=q) if q or \
         not selectors.can_manage(actor, _community_id(actor)) else []
     error: DomainError | None = None
     if request.method == "POST":
