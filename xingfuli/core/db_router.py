@@ -70,11 +70,16 @@ def reads_from_replica(func: Callable[P, R]) -> Callable[P, R]:
 class ReplicaRouter:
     """Django database router: reads inside `reading_from_replica()` → replica, all else default."""
 
-    def db_for_read(self, model: type[Any], **hints: Any) -> str:
-        return reporting_db()
+    def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
+        # None outside the block: Django's own choice (the instance's database, else default).
+        return REPLICA if _on_replica.get() and replica_configured() else None
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
-        return DEFAULT
+        # A row read from the replica is saved on the primary; an explicit other database (a
+        # restored copy opened by `xingfuli backup`/`restore`) keeps its own.
+        instance = hints.get("instance")
+        db = getattr(getattr(instance, "_state", None), "db", None)
+        return db if db and db != REPLICA else DEFAULT
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
         # The replica is a copy of the primary: rows read from either relate freely.

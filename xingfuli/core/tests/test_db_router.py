@@ -67,6 +67,13 @@ def test_writes_and_migrations_stay_on_default(replica):
     r = ReplicaRouter()
     with reading_from_replica():
         assert r.db_for_write(District) == "default"
+        read_there = District(name="x", code="x")
+        read_there._state.db = "replica"
+        assert r.db_for_write(District, instance=read_there) == "default"
+    assert r.db_for_read(District) is None  # Django's own choice outside the block
+    elsewhere = District(name="y", code="y")
+    elsewhere._state.db = "restored"
+    assert r.db_for_write(District, instance=elsewhere) == "restored"
     assert r.allow_migrate("default", "core") is True
     assert r.allow_migrate("replica", "core") is False
     assert r.allow_relation(object(), object()) is True
