@@ -10,6 +10,8 @@ from xingfuli.core.models import Role
 from xingfuli.core.pages import actor_of, is_htmx, staff_page
 from xingfuli.core.selectors import community_by_slug
 from xingfuli.dashboard.board import access_board, board_for
+from xingfuli.dashboard.kpis import oversees
+from xingfuli.dashboard.reports.selectors import may_read_reports
 from xingfuli.dashboard.selectors import public_summary, summary_cards
 
 
@@ -36,12 +38,17 @@ def board(request: HttpRequest, community: str, screen: bool = False) -> HttpRes
 
     `screen`: the large-screen mode (数据大屏) for the office, also `?screen=1`; it polls the
     board's partial every 60 s with htmx. The same page at phone width stacks the panels."""
-    found = access_board(actor=actor_of(request), slug=community)
+    actor = actor_of(request)
+    found = access_board(actor=actor, slug=community)
     screen = screen or request.GET.get("screen") == "1"
     context = {
         "board": board_for(found),
         "screen": screen,
         "refresh_url": reverse("dashboard:board_screen", args=[found.slug]),
+        # Grid staff see the board but not the KPIs and reports of the whole community.
+        "kpis_url": reverse("dashboard:kpis", args=[found.slug]) if oversees(actor, found)
+        else "",
+        "may_read_reports": may_read_reports(actor, found),
     }
     if is_htmx(request):
         return render(request, "dashboard/board.html#board", context)
