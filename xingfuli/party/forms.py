@@ -18,7 +18,7 @@ class OrganisationForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=PartyOrganisation.Kind.choices,
                              widget=forms.RadioSelect)
-    name = forms.CharField(label=_("Name"), max_length=100,
+    name = forms.CharField(label=_("Name of the organisation"), max_length=100,
                            help_text=_("For example 第一网格党支部."))
     secretary_id = forms.TypedChoiceField(
         label=_("Secretary"), required=False, coerce=int, empty_value=None,
