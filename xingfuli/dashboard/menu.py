@@ -48,3 +48,21 @@ def kpi_links(user: User) -> list[HomeLink]:
         for s in officer_streets(actor=user)
     ]
     return links
+
+
+@home_links(order=7)
+def report_links(user: User) -> list[HomeLink]:
+    """The monthly reports of each community the user may read them for (the communities the
+    user oversees: grid staff see the board, not the reports)."""
+    from xingfuli.dashboard.kpis import kpi_communities
+    from xingfuli.dashboard.reports.selectors import may_read_reports
+
+    if not has_capability(user, Capability.VIEW_DASHBOARD):
+        return []
+    communities = [c for c in kpi_communities(actor=user) if may_read_reports(user, c)]
+    return [
+        HomeLink(_("%(community)s: monthly reports") % {"community": c.name}
+                 if len(communities) > 1 else _("Monthly reports"),
+                 reverse("dashboard:reports", args=[c.slug]))
+        for c in communities
+    ]

@@ -449,3 +449,13 @@ def test_a_build_given_up_meanwhile_keeps_nothing(world, monkeypatch, settings):
     assert run.status == "failed" and not run.xlsx and not run.pdf
     saved = list((settings.MEDIA_ROOT / "reports").rglob("*.*"))
     assert saved == []  # both files written by the late build were deleted again
+
+
+def test_home_link_to_the_reports_for_those_who_oversee(world):
+    from xingfuli.core.menu import links_for
+
+    url = f"/dashboard/{world.community.slug}/reports/"
+    assert url in [link.url for link in links_for(world.carol)]
+    assert url in [link.url for link in links_for(world.sam)]  # reads his street's reports
+    for user in (world.greg, world.alice, world.tina, world.oscar):
+        assert url not in [link.url for link in links_for(user)]
