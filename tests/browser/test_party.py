@@ -114,6 +114,7 @@ def test_staff_set_up_a_branch_add_a_member_and_cancel_a_wish_on_a_phone(phone, 
     phone.get_by_label("第一网格", exact=True).check()
     phone.check(f'input[name="building_ids"][value="{w.b2.pk}"]')
     _check(phone)
+    screenshot(phone, "party-organisation-form-phone")
     phone.get_by_role("button", name="建立").click()
     branch = PartyOrganisation.objects.get(kind="branch")
     phone.wait_for_url(f"**/party/branches/{branch.pk}/")
