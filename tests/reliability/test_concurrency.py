@@ -22,6 +22,15 @@ from xingfuli.core import scheduling as sch
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.models import AuditEntry
 from xingfuli.core.testing import build_world, make_user, run_at_once
+from xingfuli.deliberation import services as deliberation
+from xingfuli.deliberation.models import Decision, HouseholdVote, Topic
+from xingfuli.deliberation.tests.factories import (
+    drip_topic,
+    held_meeting,
+    households_in,
+    options,
+    pavilion,
+)
 from xingfuli.elevators import selectors as elevator_selectors
 from xingfuli.elevators import services as elevators
 from xingfuli.elevators.models import Ballot
@@ -126,6 +135,32 @@ def test_many_owners_vote_in_one_ballot_at_once():
     casts = AuditEntry.objects.filter(action__in=["elevators.ballot.cast",
                                                   "elevators.ballot.recorded"]).count()
     assert casts == len(results) - len(refused)
+
+
+def test_two_staff_record_the_vote_of_one_meeting_at_once():
+    world = build_world()
+    pav = pavilion(world)
+    topic = drip_topic(world, pav)
+    opts = options(world, topic)
+    heads = households_in(world.b1, 9)
+    meeting = held_meeting(world, topic, pav, heads[:7])
+    votes = {r.household_id: "for" for r in heads[:7]}
+    # Carol and Adam both enter the sheet of the same show of hands, each for another option:
+    # the first adopted decision decides the topic; the other is refused, nothing doubled.
+    results = run_at_once([
+        partial(deliberation.decision_record, actor=actor, meeting_id=meeting.pk,
+                option_id=option.pk, method=Decision.Method.HANDS, household_votes=votes)
+        for actor, option in ((world.carol, opts[0]), (world.adam, opts[1]))
+    ])
+    assert not _unexpected(results), results
+    (refused,) = _errors(results)
+    assert refused.code == ErrorCode.INVALID_TRANSITION  # type: ignore[attr-defined]
+    (decision,) = [r for r in results if isinstance(r, Decision)]
+    assert Decision.objects.filter(meeting=meeting).count() == 1
+    assert HouseholdVote.objects.filter(decision__meeting=meeting).count() == 7
+    topic.refresh_from_db()
+    assert topic.status == Topic.Status.DECIDED
+    assert topic.chosen_option_id == decision.option_id
 
 
 # --- (c) several staff on one work order ----------------------------------------------------
