@@ -3,8 +3,6 @@ members, this year's wishes in every state with their hours in the station's led
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from xingfuli.core.models import Role, RoleAssignment, User
@@ -20,9 +18,7 @@ from xingfuli.volunteers.models import ServiceRecord
 
 @pytest.mark.django_db
 def test_demo_party_part():
-    started = time.perf_counter()
     world = loader.build()
-    took = time.perf_counter() - started
     community = world.community
     branches = PartyOrganisation.objects.filter(community=community, kind="branch")
     assert branches.count() == 8
@@ -50,4 +46,3 @@ def test_demo_party_part():
     stats = selectors.statistics(actor=staff, community_id=community.pk)
     assert stats.members == world.counts["party_members"]
     assert stats.wishes_fulfilled == 25 and stats.member_hours > 0
-    assert took < 30

@@ -1,6 +1,5 @@
 import datetime as dt
 import io
-import time
 
 import openpyxl
 import pytest
@@ -207,17 +206,14 @@ def test_clean_10000_rows_written_fast_and_decrypt_back(world, django_assert_max
     rows = ledger_rows(buildings, 10_000)
     data = xlsx(rows)
     before_residents = Resident.objects.count()
-    started = time.perf_counter()
     # Not one query per row: a fixed number for the reads plus bulk batches.
     with django_assert_max_num_queries(400):  # SQLite: 999 values per INSERT
         result = run(world, rows, data=data)
-    elapsed = time.perf_counter() - started
     assert result.errors == []
     assert (result.created, result.updated, result.unchanged) == (10_000, 0, 0)
     assert result.dwellings_created == 3334 and result.households_created == 3334
     assert result.units_created == 60
     assert Resident.objects.count() == before_residents + 10_000
-    assert elapsed < 30  # the bench measures the real figure; this only catches a regression
     sample = rows[4321]
     resident = Resident.objects.get(id_number_digest=crypto.digest(sample[7]))
     assert crypto.decrypt(resident.id_number_encrypted) == sample[7]
