@@ -3,6 +3,7 @@ answer, the results for staff. Parse, call a service or selector, shape the answ
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from xingfuli.core.errors import NotFound
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.survey import selectors, services
-from xingfuli.survey.questions import MAX_SCORE, MIN_SCORE, SCORE, scale_of
+from xingfuli.survey.questions import MAX_SCORE, MIN_SCORE, SCORE, index_of, scale_of
 
 router = Router(tags=["survey"])
 
@@ -47,6 +48,18 @@ class AnswerIn(Schema):
 class AnsweredOut(Schema):
     run_id: int
     anonymous: bool
+
+
+class RunOut(Schema):
+    id: int
+    community: str = Field(description="The community's short name (slug).")
+    period: str
+    status: str = Field(description="`open` or `closed`.")
+    anonymous_only: bool
+    responses: int
+    happiness_index: float | None = Field(description="0–100; null without answers.")
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
 
 
 class DistributionOut(Schema):
@@ -119,6 +132,19 @@ def answer(request: HttpRequest, run_id: int, payload: AnswerIn) -> Status[dict[
     response = services.survey_answer(actor=_actor(request), run_id=run_id,
                                       answers=payload.answers, anonymous=payload.anonymous)
     return Status(201, {"run_id": run_id, "anonymous": response.user_id is None})
+
+
+@router.get("/runs", response=list[RunOut])
+def runs(request: HttpRequest) -> list[dict[str, Any]]:
+    """The runs of the communities whose board the caller sees (Capability.VIEW_DASHBOARD),
+    newest first per community; empty for anyone else. One query for the runs."""
+    return [
+        {"id": r.pk, "community": r.community.slug, "period": r.period, "status": r.status,
+         "anonymous_only": r.anonymous_only, "responses": r.responses_n,  # type: ignore[attr-defined]
+         "happiness_index": index_of(r.mean),  # type: ignore[attr-defined]
+         "opened_at": r.opened_at, "closed_at": r.closed_at}
+        for r in selectors.runs_for(actor=_actor(request))[:200]
+    ]
 
 
 @router.get("/runs/{run_id}/results", response=ResultsOut)

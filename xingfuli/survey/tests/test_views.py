@@ -192,3 +192,14 @@ def test_openapi_documents_the_summary_keys(client):
     text = str(doc)
     assert "happiness_index" in text and "survey_responses" in text
     assert "/api/v1/survey/runs/{run_id}/results" in doc["paths"]
+
+
+def test_api_runs_for_board_viewers_only(survey, login):
+    w = survey.world
+    services.survey_answer(actor=w.alice, run_id=survey.run.pk, answers=scores(5))
+    body = login(w.carol).get("/api/v1/survey/runs").json()
+    assert [(r["id"], r["community"], r["status"], r["responses"], r["happiness_index"])
+            for r in body] == [(survey.run.pk, "wanquan", "open", 1, 100.0)]
+    assert login(w.alice).get("/api/v1/survey/runs").json() == []
+    assert login(w.oscar).get("/api/v1/survey/runs").json() == []
+    assert len(login(w.sam).get("/api/v1/survey/runs").json()) == 1
