@@ -1,8 +1,9 @@
 """S3-compatible storage when S3_BUCKET is set (moto's in-process S3: no network).
 
 A resident's photo goes up to the bucket through the service and comes back through the
-access-checked view (file_response reads through the storage API, never a local path); the bucket's
-objects are private and any URL the storage makes is signed and expires.
+access-checked view (file_response reads through the storage API, never a local path); a ledger
+import reads its file from the bucket in the task and deletes it; the bucket's objects are
+private and any URL the storage makes is signed and expires.
 """
 
 from __future__ import annotations
@@ -72,6 +73,25 @@ def test_a_photo_goes_to_the_bucket_and_back_through_the_view(world, login, s3):
     # Gone from the bucket: a clear 404, never a 500.
     s3.delete_object(Bucket=BUCKET, Key=photo.image.name)
     assert login(world.alice).get(url).status_code == 404
+
+
+def test_a_ledger_import_reads_its_file_from_the_bucket_and_deletes_it(world, s3):
+    from xingfuli.registry.imports import import_job_create, import_job_run, import_job_start
+    from xingfuli.registry.models import Resident
+    from xingfuli.registry.tests.test_import import ledger_rows, xlsx
+
+    before = Resident.objects.count()
+    upload = SimpleUploadedFile("居民台账.xlsx", xlsx(ledger_rows([world.b1], 3)))
+    job = import_job_create(actor=world.carol, community_id=world.community.pk, upload=upload)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert keys == [job.file.name]  # the personal data is in the bucket, not on local disk
+    import_job_start(actor=world.carol, job_id=job.pk, mapping=job.mapping, dry_run=False)
+    import_job_run(job_id=job.pk)  # the task's body: reads the file through the storage API
+    job.refresh_from_db()
+    assert job.status == "done", job.errors
+    assert Resident.objects.count() == before + 3
+    # Imported: the ledger file is deleted from the bucket.
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
 def test_names_are_never_reused_and_urls_are_signed(s3):
