@@ -118,9 +118,10 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], bytes],
-          clients: int, seconds: float, tag: str) -> dict[str, Any]:
-    """`clients` threads, each with one keep-alive connection, POST for `seconds`."""
+def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], bytes] | None,
+          clients: int, seconds: float, tag: str, expect: int = 201) -> dict[str, Any]:
+    """`clients` threads, each with one keep-alive connection, POST `body` (GET without one)
+    for `seconds`."""
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[list[str]] = [[] for _ in range(clients)]
     start = threading.Event()
@@ -133,10 +134,13 @@ def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], b
         while time.perf_counter() < stop_at[0]:
             i += 1
             h = dict(headers, **{"Idempotency-Key": f"{tag}-{n}-{i}",
-                                 "Content-Type": "application/json"})
+                                 "Content-Type": "application/json"}) if body else headers
             t0 = time.perf_counter()
             try:
-                conn.request("POST", path, body=body(n * 1_000_000 + i), headers=h)
+                if body is None:
+                    conn.request("GET", path, headers=h)
+                else:
+                    conn.request("POST", path, body=body(n * 1_000_000 + i), headers=h)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -145,7 +149,7 @@ def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], b
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             latencies[n].append(time.perf_counter() - t0)
-            if response.status != 201:
+            if response.status != expect:
                 errors[n].append(str(response.status))
         conn.close()
 
@@ -406,6 +410,37 @@ def bench_inbox(world: Any, runs: int) -> list[str]:
     return seq_scans
 
 
+def bench_inbox_http(world: Any, clients: int, seconds: float) -> None:
+    """The staff inbox page (HTML, as staff open it: session, scope, capped count, the first
+    30 rows) over HTTP from `clients` keep-alive clients, on the full table."""
+    from django.conf import settings
+    from django.test import Client
+
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    port = free_port()
+    proc = start_server([sys.executable, "-m", "xingfuli.cli", "serve", "--no-worker",
+                         "--workers", "2", "--port", str(port)], port, env, "/healthz")
+    try:
+        for label, actor, query in [("community staff (carol), all", world.carol, ""),
+                                    ("grid worker (gina), open", world.gina, "?open=on")]:
+            client = Client()
+            client.force_login(actor)
+            name = settings.SESSION_COOKIE_NAME
+            cookie = f"{name}={client.cookies[name].value}"
+            headers = {"Cookie": cookie, "Accept-Language": "zh-hans"}
+            drive(port, f"/requests/{query}", headers, None, clients, min(2.0, seconds / 4),
+                  "warm", expect=200)
+            r = drive(port, f"/requests/{query}", headers, None, clients, seconds, "inbox",
+                      expect=200)
+            print(f"  {label:<32} {r['rps']:7.1f} pages/s  p50 {r['p50']:6.1f} ms  "
+                  f"p99 {r['p99']:6.1f} ms  ({r['requests']:,} pages, {r['errors']} errors"
+                  f"{' ' + str(r['first errors']) if r['errors'] else ''})  (goal p99 < 50 ms)",
+                  flush=True)
+    finally:
+        stop_server(proc)
+
+
 # --- 3. KPIs -----------------------------------------------------------------------------------
 
 
@@ -536,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         bench_kpis(world, ns.kpi_runs)
         gc.unfreeze()
+        if not ns.skip_http:
+            print(f"Inbox page over HTTP: {ns.clients} keep-alive clients, {ns.seconds:.0f} s "
+                  f"each, 2 Granian workers ({load()}):", flush=True)
+            bench_inbox_http(world, ns.clients, ns.seconds)
         print(f"Done; {load()}")
     finally:
         from django.db import connections

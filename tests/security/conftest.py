@@ -40,7 +40,15 @@ def build_scene(world: World) -> Scene:
     _canteen(world, ids)
     _volunteers(world, ids)
     _youth(world, ids)
+    _survey(world, ids)
     return Scene(world=world, bob=bob, ids=ids)
+
+
+def _survey(w: World, ids: dict[str, Any]) -> None:
+    from xingfuli.survey import services
+
+    run = services.run_open(actor=w.carol, community_id=w.community.pk, period="2026Q4")
+    ids["survey:run_id"] = run.pk
 
 
 def _registry(w: World, ids: dict[str, Any]) -> None:
@@ -52,6 +60,8 @@ def _registry(w: World, ids: dict[str, Any]) -> None:
     ids["resident_id"] = w.residents["alice_r"].pk
     job = ImportJob.objects.create(community=w.community, created_by=w.carol)
     ids["job_id"] = job.pk
+    ids["street_id"] = w.street.pk
+    ids["district_id"] = w.district.pk
 
 
 def _grid(w: World, ids: dict[str, Any]) -> None:

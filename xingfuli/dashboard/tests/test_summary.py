@@ -24,8 +24,8 @@ from xingfuli.registry.models import Dwelling, Household, Resident
 URL = "/api/v1/dashboard/summary"
 # The community (with its street and district) + 3 registry + 5 grid + 1 requests (one scan:
 # closed, open and the year's rates) + 2 property queries; deliberation (2), volunteers (4),
-# elevators (2), canteen (2), youth (2) and party (3): 27, whatever the rows.
-SUMMARY_QUERIES = 27
+# elevators (2), canteen (2), youth (2), party (3) and survey (1): 28, whatever the rows.
+SUMMARY_QUERIES = 28
 
 
 def visit(world, household, *, days_ago=1, nobody_home=False, visitor=None):
