@@ -35,8 +35,12 @@ def _call(name: str, *args: str, **options: object) -> None:
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
-    _django()
-    _call("migrate", interactive=False, verbosity=0)
+    # Migrate in a child process: the server's supervisor, which forks the workers, then never
+    # loads Django, holds no database connection or pool for them to inherit, and stays small.
+    subprocess.run(
+        [sys.executable, "-m", "xingfuli.cli", "manage", "migrate", "--no-input",
+         "--verbosity", "0"], check=True,
+    )
     helpers: list[subprocess.Popen[bytes]] = []
     if not ns.no_worker:
         # One machine needs no broker: tasks wait in the database for this worker, and the

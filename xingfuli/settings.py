@@ -327,6 +327,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Days after a resident moved out or died before their ID and mobile numbers, tags, note and
 # birth day are purged (a task at 02:30 every day). docs/privacy.md.
 PERSONAL_DATA_RETENTION_DAYS = int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", str(3 * 365)))
+# The public summary (API and page) is computed at most once every this many seconds per
+# community (0: on every call).
+SUMMARY_CACHE_SECONDS = int(os.environ.get("SUMMARY_CACHE_SECONDS", "60"))
 
 # --- notifications --------------------------------------------------------------------
 # Dotted paths of channel classes by channel name; see xingfuli.core.channels.

@@ -15,6 +15,7 @@ from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from xingfuli.core.db_router import reads_from_replica
 from xingfuli.core.models import Community
 from xingfuli.core.permissions import Capability, require
 from xingfuli.core.selectors import access_community
@@ -111,6 +112,7 @@ def month_label(month: int) -> str:
     return str(MONTHS_AP[month])
 
 
+@reads_from_replica
 def board_for(community: Community, *, today: dt.date | None = None) -> Board:
     summary = community_summary(community, today=today)
     trends = community_trends(community, today=summary["as_of"])

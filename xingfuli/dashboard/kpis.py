@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xingfuli.canteen.models import Order
+from xingfuli.core.db_router import reads_from_replica
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import (
     COMMUNITY_ROLES,
@@ -411,6 +412,7 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
+@reads_from_replica
 def kpi_page(*, actor: Any, community: Community, period: Period,
              today: dt.date | None = None) -> KpiPage:
     today = today or timezone.localdate()
@@ -589,6 +591,7 @@ def headline_numbers(communities: list[Community], *, today: dt.date | None = No
     return out
 
 
+@reads_from_replica
 def comparison(*, actor: Any, kind: Literal["street", "district"], place: Street | District,
                communities: list[Community], today: dt.date | None = None) -> Comparison:
     """One row per community: its headline numbers and this year's three rates (from

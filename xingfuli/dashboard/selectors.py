@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
 
+from xingfuli.core.db_router import reads_from_replica
 from xingfuli.core.models import Community, Role, RoleAssignment
 from xingfuli.dashboard.schemas import GridSummaryOut, RegistrySummaryOut
 from xingfuli.grid.models import Grid, Opinion, Visit
@@ -98,6 +99,7 @@ def years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
+@reads_from_replica
 def community_summary(community: Community, *, today: dt.date | None = None) -> dict[str, Any]:
     """The summary document: `community`, `as_of`, then every section's keys in order."""
     now = timezone.now()
@@ -120,7 +122,7 @@ def public_summary(community: Community) -> dict[str, Any]:
     """The summary as the public API and page serve it: computed at most once every
     SUMMARY_CACHE_SECONDS per community (0: every time). Anyone may ask, and over a
     million requests one computation scans them all: the cache keeps that cost bounded."""
-    seconds = int(getattr(settings, "SUMMARY_CACHE_SECONDS", 60))
+    seconds = settings.SUMMARY_CACHE_SECONDS
     if seconds <= 0:
         return community_summary(community)
     key = f"dashboard:summary:{community.pk}"

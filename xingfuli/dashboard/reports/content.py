@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from xingfuli.core.db_router import reads_from_replica
 from xingfuli.core.models import Community, User
 from xingfuli.dashboard.selectors import community_summary
 from xingfuli.dashboard.trends import Trends, community_trends
@@ -96,6 +97,7 @@ class MonthlyFigures:
         return self.trends.series[series][-1]
 
 
+@reads_from_replica
 def monthly_figures(*, actor: User, community: Community, month: dt.date) -> MonthlyFigures:
     """The month's figures for `community`, read as `actor` where the reads are scoped."""
     now = timezone.now()
