@@ -103,7 +103,7 @@ def test_page_asks_and_the_task_builds_both_files(world, login, settings,
     client = login(world.carol)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"  # the report is made in Chinese
     page = client.get(reports_url(world)).content.decode()
-    assert 'value="2026-10"' in page and "No reports yet." in page  # last month by default
+    assert 'value="2026-10"' in page and "还没有报告" in page  # last month by default
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reports_url(world), {"month": "2026-10"})
     assert response.status_code == 302 and response.url == reports_url(world)
