@@ -27,19 +27,15 @@ import argparse
 import datetime as dt
 import http.client
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from _django import ROOT, setup_django
+from _django import ROOT, postgres_world
 from requests_bench import (
-    admin,
     bulk_insert,
-    database_urls,
     drive,
     free_port,
     load,
@@ -236,29 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     ns = parser.parse_args(argv)
     if not Path("/proc/self/status").exists():
         raise SystemExit("memory_bench reads /proc: Linux only")
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/"
-    name = f"xfl_mem_{os.getpid()}"
-    maintenance, db_url = database_urls(base, name)
-    tmp = Path(tempfile.mkdtemp(prefix="xingfuli-membench-"))
-    admin(maintenance, f'CREATE DATABASE "{name}"')
-    try:
-        setup_django(tmp, database_url=db_url)
+    with postgres_world("xfl_mem", keep=ns.keep) as pg:
+        world, cats, version, name = pg.world, pg.cats, pg.version, pg.name
         import json
 
         from django.db import connection
 
         from xingfuli.core.services import api_token_create
-        from xingfuli.core.testing import build_world
-        from xingfuli.requests.models import Category, Request
-        from xingfuli.requests.tests.factories import make_categories
+        from xingfuli.requests.models import Request
 
-        world = build_world()
-        cats = make_categories(world)
-        cats.other_category = Category.objects.create(  # type: ignore[attr-defined]
-            community=world.other, code="lighting", name="楼道照明")
         with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
             cursor.execute(
                 "CREATE TABLE bench_baseline (id bigserial PRIMARY KEY, category_id bigint NOT "
                 "NULL, title varchar(200) NOT NULL, idempotency_key varchar(64) NOT NULL,"
@@ -313,15 +296,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  → peak RSS of the largest worker: project {project / MB:.1f} MB, baseline "
               f"{baseline / MB:.1f} MB, ratio {ratio(project, baseline)} "
               f"(+{(project - baseline) / MB:.1f} MB for the platform); {load()}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if ns.keep:
-            print(f"kept database {name} ({db_url}) and {tmp}")
-        else:
-            admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

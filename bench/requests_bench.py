@@ -30,20 +30,16 @@ import gc
 import http.client
 import json
 import os
-import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from _django import ROOT, setup_django
+from _django import ROOT, postgres_world
 
 PAGE = 30
 
@@ -63,20 +59,6 @@ def ratio(project: float, baseline: float) -> str:
 
 
 # --- database -----------------------------------------------------------------------------
-
-
-def database_urls(base: str, name: str) -> tuple[str, str]:
-    """(the server's maintenance database, the bench database) from a base URL."""
-    parts = urlsplit(base)
-    return (urlunsplit(parts._replace(path="/postgres")),
-            urlunsplit(parts._replace(path=f"/{name}")))
-
-
-def admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
 
 
 # --- 1. submission over HTTP ----------------------------------------------------------------
@@ -523,26 +505,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     ns = parser.parse_args(argv)
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/"
-    name = f"xfl_bench_{os.getpid()}"
-    maintenance, db_url = database_urls(base, name)
-    tmp = Path(tempfile.mkdtemp(prefix="xingfuli-bench-"))
-    admin(maintenance, f'CREATE DATABASE "{name}"')
-    try:
-        setup_django(tmp, database_url=db_url)
-        from django.db import connection
-
-        from xingfuli.core.testing import build_world
-        from xingfuli.requests.models import Category
-        from xingfuli.requests.tests.factories import make_categories
-
-        world = build_world()
-        cats = make_categories(world)
-        cats.other_category = Category.objects.create(  # type: ignore[attr-defined]
-            community=world.other, code="lighting", name="楼道照明")
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
+    with postgres_world("xfl_bench", keep=ns.keep) as pg:
+        world, cats, version, name = pg.world, pg.cats, pg.version, pg.name
         print(f"Requests bench on PostgreSQL {version} (database {name}), "
               f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; {load()}")
         if not ns.skip_http:
@@ -576,15 +540,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"each, 2 Granian workers ({load()}):", flush=True)
             bench_inbox_http(world, ns.clients, ns.seconds)
         print(f"Done; {load()}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if ns.keep:
-            print(f"kept database {name} ({db_url}) and {tmp}")
-        else:
-            admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 

@@ -27,17 +27,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from _django import setup_django
-from requests_bench import admin, bulk_insert, database_urls, load, pct, ratio
+from _django import postgres_world
+from requests_bench import bulk_insert, load, pct, ratio
 
 UNITS, FLOORS, ROOMS = 4, 8, 2  # homes per building: 64
 
@@ -328,31 +324,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database")
     ns = parser.parse_args(argv)
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/"
-    name = f"xfl_summary_{os.getpid()}"
-    maintenance, db_url = database_urls(base, name)
-    tmp = Path(tempfile.mkdtemp(prefix="xingfuli-bench-"))
-    admin(maintenance, f'CREATE DATABASE "{name}"')
-    try:
-        setup_django(tmp, database_url=db_url)
+    with postgres_world("xfl_summary", keep=ns.keep) as pg:
+        world, cats, version, name = pg.world, pg.cats, pg.version, pg.name
         from django.db import connection
         from django.db.models import Count
         from django.test.utils import CaptureQueriesContext
         from django.utils import timezone
 
         from xingfuli.core.models import Community
-        from xingfuli.core.testing import build_world
         from xingfuli.dashboard.selectors import SummaryContext, community_summary
-        from xingfuli.requests.models import Category, Request
-        from xingfuli.requests.tests.factories import make_categories
+        from xingfuli.requests.models import Request
 
-        world = build_world()
-        cats = make_categories(world)
-        cats.other_category = Category.objects.create(  # type: ignore[attr-defined]
-            community=world.other, code="lighting", name="楼道照明")
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
         print(f"Summary bench on PostgreSQL {version} (database {name}), "
               f"{dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}; {load()}", flush=True)
         seconds = bulk_residents(world, ns.residents)
@@ -406,15 +388,6 @@ def main(argv: list[str] | None = None) -> int:
         for q in by_query:
             print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:110]}")
         gc.unfreeze()
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if ns.keep:
-            print(f"kept database {name} ({db_url}) and {tmp}")
-        else:
-            admin(maintenance, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
