@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -35,7 +34,7 @@ from xingfuli.elevators.models import Project, Stage, StageEvent
 from xingfuli.grid.selectors import GridCard, StaffMember, grid_card
 from xingfuli.party.selectors import GridParty, grid_party
 from xingfuli.property.models import ServiceCenter, ServiceTeam
-from xingfuli.registry.models import Building
+from xingfuli.registry.selectors import PublicBuilding, public_building
 from xingfuli.youth.models import Course
 
 ACTIVITY_DAYS = 14  # how far ahead the board lists sessions open to sign-up
@@ -43,45 +42,6 @@ ACTIVITY_LIMIT = 12  # per module: a notice board, not a timetable
 TOPIC_LIMIT = 20
 # The sessions' modules shown on the board, in this order.
 ACTIVITY_MODULES = ("volunteers", "youth")
-
-
-@dataclass(frozen=True)
-class PublicBuilding:
-    """A building as a public page names it: number, address, community, grid."""
-
-    id: int
-    number: str
-    name: str  # "1栋", translated
-    address: str
-    community_id: int
-    community_name: str
-    community_slug: str
-    community_phone: str
-    hotline: str
-    grid_id: int | None
-    grid_sequence: int | None
-    grid_name: str
-
-
-def public_building(*, building_id: int) -> PublicBuilding:
-    """Any building, by id (public pages are public: one query). NotFound if there is none."""
-    building = (
-        Building.objects.select_related("community", "grid_link__grid")
-        .filter(pk=building_id).first()
-    )
-    if building is None:
-        raise NotFound()
-    community = building.community
-    link = getattr(building, "grid_link", None)
-    return PublicBuilding(
-        id=building.pk, number=building.number, name=str(building), address=building.address,
-        community_id=community.pk, community_name=community.name,
-        community_slug=community.slug, community_phone=community.phone,
-        hotline=community.supervision_hotline or str(settings.XINGFULI["SUPERVISION_HOTLINE"]),
-        grid_id=link.grid_id if link else None,
-        grid_sequence=link.grid.sequence if link else None,
-        grid_name=link.grid.name if link else "",
-    )
 
 
 def service_contact(card: GridCard | None) -> StaffMember | None:

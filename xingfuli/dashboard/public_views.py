@@ -21,12 +21,11 @@ from xingfuli.core import pdf
 from xingfuli.core.errors import NotFound
 from xingfuli.dashboard.public import (
     BuildingNotice,
-    PublicBuilding,
     building_card,
     building_notice,
-    public_building,
     service_contact,
 )
+from xingfuli.registry.selectors import PublicBuilding, public_building
 
 
 def _notice_or_404(building_id: int) -> BuildingNotice:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from xingfuli.core import crypto
@@ -295,4 +296,46 @@ def dwelling_owners(actor: Any, dwelling_id: int) -> list[Ownership]:
         scoped(Ownership.objects.select_related("owner"), actor)
         .filter(dwelling_id=dwelling_id)
         .order_by("-share", "owner__name")
+    )
+
+
+# --- public pages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicBuilding:
+    """A building as a public page names it: number, address, community, grid."""
+
+    id: int
+    number: str
+    name: str  # "1栋", translated
+    address: str
+    community_id: int
+    community_name: str
+    community_slug: str
+    community_phone: str
+    hotline: str
+    grid_id: int | None
+    grid_sequence: int | None
+    grid_name: str
+
+
+def public_building(*, building_id: int) -> PublicBuilding:
+    """Any building, by id (public pages are public: one query). NotFound if there is none."""
+    building = (
+        Building.objects.select_related("community", "grid_link__grid")
+        .filter(pk=building_id).first()
+    )
+    if building is None:
+        raise NotFound()
+    community = building.community
+    link = getattr(building, "grid_link", None)
+    return PublicBuilding(
+        id=building.pk, number=building.number, name=str(building), address=building.address,
+        community_id=community.pk, community_name=community.name,
+        community_slug=community.slug, community_phone=community.phone,
+        hotline=community.supervision_hotline or str(settings.XINGFULI["SUPERVISION_HOTLINE"]),
+        grid_id=link.grid_id if link else None,
+        grid_sequence=link.grid.sequence if link else None,
+        grid_name=link.grid.name if link else "",
     )

@@ -26,10 +26,10 @@ from xingfuli.core.pages import staff_page as page
 from xingfuli.core.permissions import Capability, has_capability, require
 from xingfuli.core.scoping import scope_of
 from xingfuli.core.uploads import content_type_of, file_response
-from xingfuli.dashboard.public import PublicBuilding, public_building
 from xingfuli.grid import selectors as grid_selectors
 from xingfuli.property import selectors as property_selectors
 from xingfuli.registry import selectors as registry_selectors
+from xingfuli.registry.selectors import PublicBuilding, public_building
 from xingfuli.requests import selectors, services
 from xingfuli.requests.forms import (
     ActionForm,
