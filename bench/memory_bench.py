@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +37,10 @@ from requests_bench import (
     drive,
     free_port,
     load,
-    pct,
     ratio,
     start_server,
     stop_server,
+    submission_body,
 )
 
 MB = 1024 * 1024
@@ -145,47 +143,6 @@ def snapshot(server_pid: int) -> dict[str, Any]:
 # --- load ------------------------------------------------------------------------------------
 
 
-def drive_get(port: int, paths: list[str], headers: dict[str, str], clients: int,
-              seconds: float) -> dict[str, Any]:
-    """`clients` keep-alive threads GET the paths in turn for `seconds`."""
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors: list[list[str]] = [[] for _ in range(clients)]
-    stop_at = time.perf_counter() + seconds
-
-    def client(n: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        i = n
-        while time.perf_counter() < stop_at:
-            i += 1
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", paths[i % len(paths)], headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException) as exc:
-                errors[n].append(type(exc).__name__)
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            latencies[n].append(time.perf_counter() - t0)
-            if response.status != 200:
-                errors[n].append(str(response.status))
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
-    done = [x * 1000 for xs in latencies for x in xs]
-    errs = [e for es in errors for e in es]
-    return {"requests": len(done), "errors": len(errs), "first errors": sorted(set(errs))[:5],
-            "rps": (len(done) - len(errs)) / wall, "p50": pct(done, 0.5) if done else 0.0,
-            "p99": pct(done, 0.99) if done else 0.0}
-
-
 def show_load(label: str, r: dict[str, Any]) -> None:
     print(f"    {label:<34} {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms"
           f"  ({r['requests']:,} done, {r['errors']} errors"
@@ -234,7 +191,6 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("memory_bench reads /proc: Linux only")
     with postgres_world("xfl_mem", keep=ns.keep) as pg:
         world, cats, version, name = pg.world, pg.cats, pg.version, pg.name
-        import json
 
         from django.db import connection
 
@@ -259,11 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
         env.pop("DJANGO_SETTINGS_MODULE", None)
 
-        def payload(i: int) -> bytes:
-            return json.dumps({
-                "category_id": cats.lighting.pk, "title": f"{i % 7 + 1} 楼的灯又不亮了",
-                "channel": "phone_to_grid", "building_id": world.b1.pk, "floor": i % 7 + 1,
-            }).encode()
+        payload = submission_body(world, cats)
 
         def submit(path: str, headers: dict[str, str], tag: str) -> Any:
             def phase(port: int) -> dict[str, Any]:
@@ -274,8 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 
         def inbox(port: int) -> dict[str, Any]:
             paths = [f"/api/v1/requests?page={p}" for p in range(1, 6)]
-            return drive_get(port, paths, {"Authorization": f"Bearer {carol_key}"},
-                             ns.clients, ns.seconds)
+            return drive(port, paths, {"Authorization": f"Bearer {carol_key}"}, None,
+                         ns.clients, ns.seconds, "inbox", expect=200)
 
         threads = os.environ.get("WEB_THREADS", "2")
         print(f"Load: {ns.clients} keep-alive clients, {ns.seconds:.0f} s a phase, 2 Granian "

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from _django import ROOT, postgres_world
@@ -100,10 +100,12 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], bytes] | None,
-          clients: int, seconds: float, tag: str, expect: int = 201) -> dict[str, Any]:
+def drive(port: int, path: str | Sequence[str], headers: dict[str, str],
+          body: Callable[[int], bytes] | None, clients: int, seconds: float, tag: str,
+          expect: int = 201) -> dict[str, Any]:
     """`clients` threads, each with one keep-alive connection, POST `body` (GET without one)
-    for `seconds`."""
+    for `seconds`; several paths are asked in turn, each client starting at its own."""
+    paths = [path] if isinstance(path, str) else list(path)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[list[str]] = [[] for _ in range(clients)]
     start = threading.Event()
@@ -117,12 +119,13 @@ def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], b
             i += 1
             h = dict(headers, **{"Idempotency-Key": f"{tag}-{n}-{i}",
                                  "Content-Type": "application/json"}) if body else headers
+            target = paths[(n + i) % len(paths)]
             t0 = time.perf_counter()
             try:
                 if body is None:
-                    conn.request("GET", path, headers=h)
+                    conn.request("GET", target, headers=h)
                 else:
-                    conn.request("POST", path, body=body(n * 1_000_000 + i), headers=h)
+                    conn.request("POST", target, body=body(n * 1_000_000 + i), headers=h)
                 response = conn.getresponse()
                 response.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -154,6 +157,17 @@ def drive(port: int, path: str, headers: dict[str, str], body: Callable[[int], b
     }
 
 
+def submission_body(world: Any, cats: Any) -> Callable[[int], bytes]:
+    """The i-th phone report of the load: "N 楼的灯又不亮了" on building 1 of the test world."""
+    def payload(i: int) -> bytes:
+        return json.dumps({
+            "category_id": cats.lighting.pk, "title": f"{i % 7 + 1} 楼的灯又不亮了",
+            "channel": "phone_to_grid", "building_id": world.b1.pk, "floor": i % 7 + 1,
+        }).encode()
+
+    return payload
+
+
 def bench_submission(world: Any, cats: Any, clients: int, seconds: float) -> None:
     from django.db import connection
 
@@ -170,12 +184,7 @@ def bench_submission(world: Any, cats: Any, clients: int, seconds: float) -> Non
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
     env.pop("DJANGO_SETTINGS_MODULE", None)
 
-    def payload(i: int) -> bytes:
-        return json.dumps({
-            "category_id": cats.lighting.pk, "title": f"{i % 7 + 1} 楼的灯又不亮了",
-            "channel": "phone_to_grid", "building_id": world.b1.pk, "floor": i % 7 + 1,
-        }).encode()
-
+    payload = submission_body(world, cats)
     results = {}
     runs = [
         ("project", [sys.executable, "-m", "xingfuli.cli", "serve", "--no-worker",
