@@ -50,6 +50,10 @@ def test_registration_and_review_pages(world, party, login):
     assert login(world.gina).get("/party/in-service/").status_code == 404
     client = login(world.carol)
     assert "潘在职" in client.get("/party/in-service/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get("/party/in-service/").content.decode()
+    # a registration is passed or not (通过), not certified like service hours (认定)
+    assert ">通过</button>" in page and ">不通过</button>" in page and "认定" not in page
     client.post(f"/party/in-service/{member.pk}/review/", {"decision": "approve",
                                                            "version": member.version})
     member.refresh_from_db()
