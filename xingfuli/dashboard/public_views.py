@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -115,7 +116,7 @@ def notice_story(n: BuildingNotice, url: str) -> list[Any]:
         story.append(pdf.Paragraph(e(b.address), s["body"]))
 
     story.append(pdf.Paragraph(e(_("Your grid")), s["heading"]))
-    rows: list[list[Any]] = [[_("Role"), _("Name"), _("Phone")]]
+    rows: list[list[Any]] = [[pgettext("grid staff", "Role"), _("Name"), _("Phone")]]
     if n.card is not None:
         story.append(pdf.Paragraph(e(n.card.grid_name), s["label"]))
         rows += [[m.role_label, m.name, m.mobile] for m in n.card.staff]

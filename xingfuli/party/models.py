@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -69,8 +70,8 @@ class PartyMember(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for review")
-        APPROVED = "approved", _("registered")
-        REFUSED = "refused", _("refused")
+        APPROVED = "approved", pgettext_lazy("party member", "registered")
+        REFUSED = "refused", pgettext_lazy("party member", "refused")
         LEFT = "left", _("no longer a member here")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(

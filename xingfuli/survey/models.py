@@ -50,7 +50,8 @@ class SurveyRun(models.Model):
                                   related_name="+", verbose_name=_("opened by"))
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("closed by"))
+                                  related_name="+",
+                                  verbose_name=pgettext_lazy("survey run", "closed by"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -98,7 +99,7 @@ class Answer(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers",
                                  verbose_name=_("survey response"))
-    question = models.CharField(_("question"), max_length=30)
+    question = models.CharField(pgettext_lazy("survey", "question"), max_length=30)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     text = models.CharField(_("text"), max_length=TEXT_LIMIT, blank=True)
 

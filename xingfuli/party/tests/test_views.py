@@ -29,6 +29,11 @@ def test_wish_flow_through_pages(world, party, login):
     client = login(world.gina)
     assert f"/party/wishes/{wish.pk}/confirm/" in client.get(
         f"/party/wishes/{wish.pk}/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/party/wishes/{wish.pk}/").content.decode()
+    # whom the wish is for (服务对象), not a vote's "for" (赞成) of the deliberation catalogue
+    assert "<dt>服务对象</dt>" in page and "赞成" not in page
+    client.cookies.pop("django_language")
     client.post(f"/party/wishes/{wish.pk}/confirm/")
     assert Wish.objects.get().status == "confirmed"
     assert ServiceRecord.objects.get().minutes == 40
