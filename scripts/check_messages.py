@@ -1,7 +1,13 @@
-"""Fail when a user-facing string in the code is missing from its zh-hans catalogue.
+"""Fail when a user-facing string in the code is missing from its zh-hans catalogue, or when two
+catalogues translate the same string differently.
 
 Runs `makemessages` into a temporary copy (needs GNU gettext's xgettext) and compares the msgids
 of every catalogue (the project's and each module's own `locale/`) with the committed ones.
+
+Django merges every catalogue into one at run time (the project's wins, then the earlier app in
+INSTALLED_APPS), so one (context, msgid) has one translation everywhere: a module whose word means
+something else ("minutes" of a meeting, "minutes" of service) must say so with a context
+(`pgettext`, `{% translate "…" context "…" %}`), or another module's translation shows on its page.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import polib
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xingfuli.core.translations import catalogues  # noqa: E402
+from xingfuli.core.translations import catalogues, conflicts  # noqa: E402
 
 
 def main() -> int:
@@ -47,6 +53,12 @@ def main() -> int:
             )
             where = committed.relative_to(ROOT)
             missing += [(where, e.msgid) for e in fresh if (e.msgctxt, e.msgid) not in known]
+    clashes = conflicts(catalogues())
+    if clashes:
+        print(f"{len(clashes)} strings are translated differently by two catalogues (Django shows "
+              "one translation everywhere: harmonise them, or give one a context):")
+        print("\n".join(clashes[:50]))
+        return 1
     if missing:
         print(f"{len(missing)} strings are not in their catalogue (run `make messages`):")
         for where, msgid in missing[:50]:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib.units import mm
 
 from xingfuli.canteen import selectors
@@ -50,7 +51,7 @@ def delivery_sheets(*, canteen: Canteen, day: dt.date, runs: Iterable[DeliveryRu
     labels: list[list[object]] = []
     for run in runs:
         stops = list(run.deliveries.all())
-        volunteer = run.volunteer.name if run.volunteer else _("not assigned")
+        volunteer = run.volunteer.name if run.volunteer else pgettext("volunteer", "not assigned")
         story.append(pdf.Paragraph(_("Building %(b)s · %(n)s meals · volunteer: %(v)s") % {
             "b": run.building.number, "n": len(stops), "v": volunteer}, s["heading"]))
         rows: list[list[object]] = [[_("Floor"), _("Name"), _("Address"), _("Diet"),
@@ -88,8 +89,8 @@ class StatementExporter(Exporter):
         self.statement = statement
 
     def headers(self) -> Sequence[str]:
-        return [_("Day"), _("How"), _("Price (yuan)"), _("Subsidy (yuan)"), _("Subsidy group"),
-                _("To pay (yuan)"), _("Paid by")]
+        return [_("Day"), pgettext("meal", "How"), _("Price (yuan)"), _("Subsidy (yuan)"),
+                _("Subsidy group"), _("To pay (yuan)"), _("Paid by")]
 
     def rows(self) -> Iterable[Sequence[CellValue]]:
         for o in self.statement.orders:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.canteen.models import Allergen, DietFlag, Diner, Dish, EligibilityGroup
 
@@ -35,7 +36,8 @@ class TierForm(forms.Form):
 class OverrideForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=_DATE)
     state = forms.ChoiceField(label=_("The canteen is"), choices=[
-        ("open", _("open")), ("closed", _("closed")), ("calendar", _("as the calendar says"))])
+        ("open", _("open")), ("closed", pgettext_lazy("canteen day", "closed")),
+        ("calendar", _("as the calendar says"))])
     note = forms.CharField(label=_("Note"), max_length=100, required=False)
 
 
@@ -81,7 +83,7 @@ class FamilyForm(forms.Form):
 
 class BookForm(forms.Form):
     days = forms.MultipleChoiceField(label=_("Days"), widget=forms.CheckboxSelectMultiple)
-    service = forms.ChoiceField(label=_("How"), choices=Diner.Service.choices,
+    service = forms.ChoiceField(label=pgettext_lazy("meal", "How"), choices=Diner.Service.choices,
                                 widget=forms.RadioSelect)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -94,7 +96,7 @@ class BookForm(forms.Form):
 class StandingForm(forms.Form):
     weekdays = forms.TypedMultipleChoiceField(label=_("Every"), choices=WEEKDAYS[:5], coerce=int,
                                               widget=forms.CheckboxSelectMultiple)
-    service = forms.ChoiceField(label=_("How"), choices=Diner.Service.choices,
+    service = forms.ChoiceField(label=pgettext_lazy("meal", "How"), choices=Diner.Service.choices,
                                 widget=forms.RadioSelect)
     starts_on = forms.DateField(label=_("From"), widget=_DATE)
 

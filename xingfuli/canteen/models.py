@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -334,7 +335,7 @@ class StandingOrder(models.Model):
     )
     weekdays = models.JSONField(_("weekdays"), default=list)  # 0 = Monday
     service = models.CharField(_("service"), max_length=10, choices=Diner.Service.choices)
-    starts_on = models.DateField(_("from"))
+    starts_on = models.DateField(pgettext_lazy("start date", "from"))
     ends_on = models.DateField(_("until"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     booked_by = models.ForeignKey(
@@ -363,7 +364,7 @@ class Order(models.Model):
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("booked")
-        CANCELLED = "cancelled", _("cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("meal order", "cancelled")
         SERVED = "served", _("served")
         MISSED = "missed", _("not reached")
 
@@ -387,7 +388,8 @@ class Order(models.Model):
     guest_name = models.CharField(_("guest"), max_length=50, blank=True)
     day = models.DateField(_("day"))
     service = models.CharField(_("service"), max_length=10, choices=Diner.Service.choices)
-    channel = models.CharField(_("how"), max_length=10, choices=Channel.choices,
+    channel = models.CharField(pgettext_lazy("meal order", "how"), max_length=10,
+                               choices=Channel.choices,
                                default=Channel.BOOKED)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.BOOKED)
@@ -418,7 +420,7 @@ class Order(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
-        verbose_name = _("order")
+        verbose_name = pgettext_lazy("meal", "order")
         verbose_name_plural = _("orders")
         ordering = ["day", "id"]
         constraints = [
@@ -528,11 +530,12 @@ class Delivery(models.Model):
         DeliveryRun, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("run")
     )
     order = models.OneToOneField(
-        Order, on_delete=models.CASCADE, related_name="delivery", verbose_name=_("order")
+        Order, on_delete=models.CASCADE, related_name="delivery",
+        verbose_name=pgettext_lazy("meal", "order"),
     )
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices,
                                default=Outcome.PENDING)
-    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(pgettext_lazy("time", "confirmed"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("confirmed by"),

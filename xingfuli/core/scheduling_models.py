@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.scoping import ScopePaths
 
@@ -191,7 +192,7 @@ class Booking(models.Model):
         verbose_name=_("signed up by"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
-    walk_in = models.BooleanField(_("walk-in"), default=False)
+    walk_in = models.BooleanField(pgettext_lazy("session booking", "walk-in"), default=False)
     created_at = models.DateTimeField(_("signed up"), default=timezone.now)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -428,7 +429,8 @@ class ImplementationItem(models.Model):
                               verbose_name=_("topic"))
     title = models.CharField(_("work"), max_length=200)
     owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("owner"))
+                              related_name="+",
+                              verbose_name=pgettext_lazy("responsible person", "owner"))
     # What the public notice says is responsible (a team or an office, never a person).
     owner_label = models.CharField(_("responsible (shown publicly)"), max_length=100)
     request = models.ForeignKey(Request, on_delete=models.SET_NULL, null=True, blank=True,

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from reportlab.lib.units import mm
 
@@ -490,7 +491,7 @@ def notice_pdf(request: HttpRequest, topic_id: int) -> HttpResponse:
                   col_widths=[130 * mm, 45 * mm]),
         para(_("The vote"), "heading"),
         pdf.table([
-            ["", _("Number"), _("Rule"), _("Result")],
+            ["", pgettext("count", "Number"), _("Rule"), _("Result")],
             [_("Eligible (%(basis)s)") % {"basis": n.basis}, str(c.eligible), "", ""],
             [_("Present"), str(c.present),
              _("%(rule)s of those eligible: at least %(n)s")
@@ -506,7 +507,8 @@ def notice_pdf(request: HttpRequest, topic_id: int) -> HttpResponse:
              % {"method": n.method, "option": n.chosen}),
         para(_("Implementation: %(status)s, %(progress)s%%")
              % {"status": n.status, "progress": n.progress}, "heading"),
-        pdf.table([[_("Work"), _("Responsible"), _("Progress"), _("Done on")]] + [
+        pdf.table([[pgettext("implementation item", "Work"), _("Responsible"), _("Progress"),
+                    _("Done on")]] + [
             [i.title, i.responsible, f"{i.progress}%",
              i.done_on.isoformat() if i.done_on else ""] for i in n.items
         ], col_widths=[70 * mm, 55 * mm, 20 * mm, 30 * mm]),

@@ -234,7 +234,7 @@ class BallotRound(models.Model):
     closes_on = models.DateField(_("closes on"), null=True, blank=True)
     opened_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("opened by"))
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("ballot", "closed"), null=True, blank=True)
     closed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+", verbose_name=_("closed by"))
     passed = models.BooleanField(_("passed"), null=True, blank=True)
@@ -273,14 +273,15 @@ class Ballot(models.Model):
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="+",
                               verbose_name=_("owner"))
     choice = models.CharField(_("choice"), max_length=8, choices=Choice.choices)
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(pgettext_lazy("ballot", "channel"), max_length=8,
+                               choices=Channel.choices)
     paper_number = models.CharField(_("paper ballot number"), max_length=30, blank=True)
     cast_at = models.DateTimeField(_("cast"), default=timezone.now)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
 
     class Meta:
-        verbose_name = _("ballot")
+        verbose_name = pgettext_lazy("document", "ballot")
         verbose_name_plural = _("ballots")
         ordering = ["round", "cast_at", "pk"]
         constraints = [

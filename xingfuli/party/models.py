@@ -85,7 +85,7 @@ class PartyMember(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.PENDING)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="+", verbose_name=_("login"))
     resident = models.ForeignKey("registry.Resident", on_delete=models.SET_NULL, null=True,
@@ -99,7 +99,8 @@ class PartyMember(models.Model):
     shows_identity = models.BooleanField(_("agrees to be shown"), default=False)
     consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     consent_revoked_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
-    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    registered_at = models.DateTimeField(pgettext_lazy("in-service registration", "registered"),
+                                         default=timezone.now)
     reviewed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)

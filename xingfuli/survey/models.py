@@ -52,7 +52,7 @@ class SurveyRun(models.Model):
     closed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="+",
                                   verbose_name=pgettext_lazy("survey run", "closed by"))
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("survey run", "closed"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

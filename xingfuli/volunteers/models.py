@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -69,7 +70,7 @@ class Volunteer(models.Model):
     availability = models.CharField(_("available"), max_length=200, blank=True)
     teams = models.ManyToManyField(VolunteerTeam, blank=True, related_name="members",
                                    verbose_name=_("teams"))
-    joined_on = models.DateField(_("joined"), default=timezone.localdate)
+    joined_on = models.DateField(pgettext_lazy("volunteer", "joined"), default=timezone.localdate)
     active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -136,8 +137,8 @@ class ServiceRecord(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting for approval")
-        APPROVED = "approved", _("approved")
-        REFUSED = "refused", _("refused")
+        APPROVED = "approved", pgettext_lazy("hours claim", "approved")
+        REFUSED = "refused", pgettext_lazy("hours claim", "refused")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(community="community", module_roles=ORGANISER)
 
@@ -150,15 +151,16 @@ class ServiceRecord(models.Model):
     booking_id = models.BigIntegerField(_("sign-up"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     source_ref = models.CharField(_("reference"), max_length=80, blank=True)
-    service = models.CharField(_("service"), max_length=200)
+    service = models.CharField(pgettext_lazy("hours claim", "service"), max_length=200)
     service_date = models.DateField(_("date of service"))
-    minutes = models.PositiveIntegerField(_("minutes"))
+    minutes = models.PositiveIntegerField(pgettext_lazy("duration", "minutes"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     recorded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+", verbose_name=_("recorded by"))
     decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_at = models.DateTimeField(pgettext_lazy("hours claim", "decided"), null=True,
+                                      blank=True)
     decision_note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)
     version = models.PositiveIntegerField(default=1)

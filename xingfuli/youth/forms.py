@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.youth.models import Child, Course, Guardian, Term
 
@@ -49,7 +50,8 @@ class EnrolForm(forms.Form):
 
 class PickupPersonForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
-    relation = forms.ChoiceField(label=_("Relation"), choices=Guardian.Relation.choices)
+    relation = forms.ChoiceField(label=pgettext_lazy("guardian", "Relation"),
+                                 choices=Guardian.Relation.choices)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
 
 

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
@@ -261,7 +262,8 @@ class Consent(models.Model):
     )
     purpose = models.TextField(_("what was consented to"))
     text_version = models.CharField(_("consent text version"), max_length=20)
-    method = models.CharField(_("how"), max_length=10, choices=Method.choices)
+    method = models.CharField(pgettext_lazy("consent", "how"), max_length=10,
+                              choices=Method.choices)
     given_at = models.DateTimeField(_("given at"), default=timezone.now)
     recorded_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -284,7 +286,7 @@ class Pickup(models.Model):
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("handed over")
-        REFUSED = "refused", _("refused")
+        REFUSED = "refused", pgettext_lazy("pick-up", "refused")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(
         community="child__community", household="child__household", module_roles=YOUTH

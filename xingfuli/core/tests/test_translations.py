@@ -5,7 +5,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from xingfuli.core.translations import PACKAGE, catalogues
+from xingfuli.core.translations import PACKAGE, catalogues, conflicts
 
 
 def test_the_project_catalogue_is_found_first():
@@ -36,3 +36,37 @@ def test_pages_speak_chinese_by_default(db, client, settings):
     assert "手机号" in page and "长辈版" in page
     page = client.get("/login/", headers={"accept-language": "en"}).content.decode()
     assert "Mobile number" in page
+
+
+def test_catalogues_agree_on_every_translation():
+    # Django merges every catalogue: a second translation of one (context, msgid) never shows.
+    assert conflicts(catalogues()) == []
+
+
+def test_conflicting_catalogues_are_reported(tmp_path: Path):
+    for app, word in (("a", "会议记录"), ("b", "分钟")):
+        po = polib.POFile()
+        po.append(polib.POEntry(msgid="minutes", msgstr=word))
+        po.append(polib.POEntry(msgid="minutes", msgctxt="duration", msgstr="分钟"))
+        path = tmp_path / app / "django.po"
+        path.parent.mkdir()
+        po.save(str(path))
+    found = conflicts([tmp_path / "a" / "django.po", tmp_path / "b" / "django.po"])
+    assert len(found) == 1 and "'minutes'" in found[0] and "会议记录" in found[0]
+
+
+def test_words_of_two_modules_keep_their_own_meaning():
+    from django.utils import translation
+
+    # (context, word, Chinese); passed through variables so makemessages does not collect them.
+    cases = [
+        (None, "minutes", "会议记录"),  # a meeting's minutes
+        ("duration", "minutes", "分钟"),  # a volunteer's service time
+        ("child left", "Left", "已离开"),
+        ("meal", "walk-in", "现场"),
+        ("hours claim", "service", "服务内容"),
+    ]
+    with translation.override("zh-hans"):
+        for context, word, chinese in cases:
+            said = translation.pgettext(context, word) if context else translation.gettext(word)
+            assert said == chinese, (context, word)
