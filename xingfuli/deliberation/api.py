@@ -101,7 +101,8 @@ def _item_out(i: ImplementationItem) -> dict[str, Any]:
             "progress": i.progress, "progress_note": i.progress_note, "due_on": i.due_on,
             "done_on": i.done_on, "request_id": i.request_id,
             "renovation_id": i.renovation_id, "elevator_project_id": i.elevator_project_id,
-            "elevator_project_label": i.elevator_project_label, "version": i.version}
+            "elevator_project": i.elevator_project.name if i.elevator_project else "",
+            "version": i.version}
 
 
 def _attendance_out(a: Attendance) -> dict[str, Any]:

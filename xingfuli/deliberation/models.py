@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 
 from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
+from xingfuli.elevators.models import Project as ElevatorProject
 from xingfuli.grid.models import Visit
 from xingfuli.property.models import RenovationProject
 from xingfuli.registry.models import Building, Household, Resident
@@ -438,11 +439,9 @@ class ImplementationItem(models.Model):
     renovation = models.ForeignKey(RenovationProject, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+",
                                    verbose_name=_("renovation project"))
-    # The elevators module is built alongside: a project is referred to by id and a label.
-    elevator_project_id = models.PositiveIntegerField(_("elevator project id"), null=True,
-                                                      blank=True)
-    elevator_project_label = models.CharField(_("elevator project"), max_length=100,
-                                              blank=True)
+    elevator_project = models.ForeignKey(ElevatorProject, on_delete=models.SET_NULL,
+                                         null=True, blank=True, related_name="+",
+                                         verbose_name=_("elevator project"))
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     progress_note = models.CharField(_("progress note"), max_length=200, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True)

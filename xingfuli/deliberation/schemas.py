@@ -116,7 +116,7 @@ class ItemOut(Schema):
     request_id: int | None
     renovation_id: int | None
     elevator_project_id: int | None
-    elevator_project_label: str
+    elevator_project: str  # the project's name
     version: int
 
 
@@ -244,7 +244,6 @@ class ItemIn(Schema):
     request_id: int | None = None
     renovation_id: int | None = None
     elevator_project_id: int | None = None
-    elevator_project_label: str = Field("", max_length=100)
     due_on: dt.date | None = None
     idempotency_key: str = Field("", max_length=64)
 

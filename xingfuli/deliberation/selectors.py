@@ -193,7 +193,22 @@ def decision_check(decision: Decision) -> MeetingCheck:
 
 def topic_items(*, topic: Topic) -> list[ImplementationItem]:
     return list(ImplementationItem.objects.filter(topic=topic)
-                .select_related("owner", "request", "renovation").order_by("pk"))
+                .select_related("owner", "request", "renovation", "elevator_project")
+                .order_by("pk"))
+
+
+def elevator_projects_to_link(*, actor: Any, topic: Topic) -> list[tuple[int, str]]:
+    """The elevator projects of the topic's community the actor may see: an item can link one."""
+    from xingfuli.elevators import selectors as elevator_selectors
+
+    return [(p.pk, p.name) for p in elevator_selectors.projects_for(actor=actor).filter(
+        community_id=topic.community_id)]
+
+
+def topics_linking_elevator_project(*, actor: Any, project_id: int) -> list[Topic]:
+    """The topics (visible to the actor) one of whose implementation items is the project."""
+    return list(scoped(Topic.objects.all(), actor)
+                .filter(items__elevator_project_id=project_id).distinct().order_by("pk"))
 
 
 def adopted_decision(*, topic: Topic) -> Decision | None:

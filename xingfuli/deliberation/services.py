@@ -905,7 +905,7 @@ def _progress(value: Any, *, field: str = "progress") -> int:
 def item_add(*, actor: User, topic_id: int, title: str, owner_label: str,
              owner_id: int | None = None, request_id: int | None = None,
              renovation_id: int | None = None, elevator_project_id: int | None = None,
-             elevator_project_label: str = "", due_on: dt.date | None = None,
+             due_on: dt.date | None = None,
              idempotency_key: str = "") -> ImplementationItem:
     """A piece of work of the decision; the first one starts the implementation."""
     topic = _topic_for_managing(actor, topic_id)
@@ -955,16 +955,19 @@ def item_add(*, actor: User, topic_id: int, title: str, owner_label: str,
             raise DomainError(ErrorCode.INVALID, _("No such renovation project."),
                               field="renovation_id")
         links["renovation"] = project
-    label = _text(elevator_project_label, field="elevator_project_label", max_length=100)
-    if elevator_project_id is not None and (elevator_project_id < 1 or not label):
-        raise DomainError(ErrorCode.INVALID,
-                          _("Name the elevator project (its number and a label)."),
-                          field="elevator_project_label")
+    if elevator_project_id is not None:
+        from xingfuli.elevators import selectors as elevator_selectors
+
+        elevator = elevator_selectors.projects_for(actor=actor).filter(
+            pk=elevator_project_id, community_id=topic.community_id).first()
+        if elevator is None:
+            raise DomainError(ErrorCode.INVALID, _("No such elevator project in the community."),
+                              field="elevator_project_id")
+        links["elevator_project"] = elevator
     if due_on is not None and due_on < dt.date(2000, 1, 1):
         raise DomainError(ErrorCode.INVALID, _("Give a real due date."), field="due_on")
     item = ImplementationItem.objects.create(
         topic=topic, title=title, owner=owner, owner_label=owner_label, due_on=due_on,
-        elevator_project_id=elevator_project_id, elevator_project_label=label,
         idempotency_key=key, **links,
     )
     audit.record("deliberation.item.added", actor=actor, target=item,

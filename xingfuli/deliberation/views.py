@@ -168,6 +168,8 @@ def _topic_context(actor: User, topic_id: int, error: dict[str, Any] | None = No
         "meetings": selectors.topic_meetings(topic=topic),
         "decisions": [(d, selectors.decision_check(d)) for d in decisions],
         "items": selectors.topic_items(topic=topic),
+        "elevator_projects": selectors.elevator_projects_to_link(actor=actor, topic=topic)
+        if manage and topic.status in services.ITEMS_OPEN else [],
         "events": list(topic.events.select_related("actor").order_by("at", "pk")) if manage
         else [],
         "pavilions": list(selectors.pavilions_for(actor=actor)) if manage else [],
@@ -231,7 +233,6 @@ def topic_post(request: HttpRequest, topic_id: int, action: str) -> HttpResponse
             request_id=_int(data, "request_id", required=False),
             renovation_id=_int(data, "renovation_id", required=False),
             elevator_project_id=_int(data, "elevator_project_id", required=False),
-            elevator_project_label=data.get("elevator_project_label", ""),
             due_on=_date(data, "due_on"), idempotency_key=data.get("idempotency_key", "")),
         "progress": lambda: services.item_progress(
             actor=actor, item_id=_int(data, "item_id") or 0,

@@ -25,6 +25,7 @@ from xingfuli.core.pages import staff_page
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scoped
 from xingfuli.core.uploads import content_type_of, file_response
+from xingfuli.deliberation import selectors as deliberation_selectors
 from xingfuli.elevators import selectors, services
 from xingfuli.elevators.forms import (
     ActivityForm,
@@ -172,6 +173,8 @@ def _context(request: HttpRequest, project_id: int, **overrides: Any) -> dict[st
         "stage_choices": Stage.choices,
         "contributions": selectors.contributions_of(project=project) if manage else [],
         "activities": list(selectors.activities_for(actor=actor, project_id=project.pk)),
+        "topics": deliberation_selectors.topics_linking_elevator_project(
+            actor=actor, project_id=project.pk),
         "advance_form": advance, "plan_form": plan, "document_form": DocumentForm(
             initial={"stage": project.stage}),
         "paper_form": paper, "vote_form": my_vote, "contribution_form": contribution,
