@@ -370,10 +370,9 @@ def menu_publish(*, actor: User, menu_id: int, version: int | None = None) -> We
     audit.record("canteen.menu.published", actor=actor, target=menu,
                  community_id=menu.canteen.community_id, week_start=menu.week_start.isoformat(),
                  late=menu.published_late)
-    standing = StandingOrder.objects.filter(diner__canteen=menu.canteen, diner__active=True,
-                                            active=True).select_related("diner__resident")
-    for so in standing:
-        _materialize(so, [d.date for d in days], actor=actor)
+    standing = list(StandingOrder.objects.filter(diner__canteen=menu.canteen,
+                                                 diner__active=True, active=True))
+    _materialize(standing, menu.canteen, [d.date for d in days], actor=actor)
     return menu
 
 
@@ -684,29 +683,77 @@ def walk_in_record(*, actor: User, canteen_id: int, diner_id: int | None = None,
     return order
 
 
-def _materialize(so: StandingOrder, days: list[dt.date], *, actor: User) -> list[Order]:
-    """Orders of a standing order for those of `days` it covers that are still bookable
-    (open, published, before the cut-off, not booked already)."""
-    canteen = Canteen.objects.get(pk=so.diner.canteen_id)
+def _materialize(standing: list[StandingOrder], canteen: Canteen, days: list[dt.date], *,
+                 actor: User) -> list[Order]:
+    """Orders of standing orders (all of `canteen`'s diners) for those of `days` they cover that
+    are still bookable (open, published, before the cut-off, not booked already). A fixed
+    number of queries, whatever the number of standing orders: everything is loaded once and
+    the orders, runs and deliveries are created in bulk."""
     now = _now()
-    covered = [d for d in days if d.weekday() in so.weekdays and d >= so.starts_on
-               and (so.ends_on is None or d <= so.ends_on)
-               and now <= selectors.cutoff_at(canteen, d)]
-    if not covered:
+    bookable = sorted({d for d in days if now <= selectors.cutoff_at(canteen, d)})
+    if not standing or not bookable:
         return []
-    open_days = {d.date for d in selectors.canteen_days(canteen, min(covered), max(covered))
-                 if d.is_open}
-    menus = selectors.published_days(canteen, min(covered), max(covered))
-    taken = set(Order.objects.filter(diner=so.diner, day__in=covered).exclude(
-        status=Order.Status.CANCELLED).values_list("day", flat=True))
-    diner = Diner.objects.select_related("resident__household__dwelling__unit").prefetch_related(
-        "resident__tags").get(pk=so.diner_id)
+    start, end = bookable[0], bookable[-1]
+    open_days = {d.date for d in selectors.canteen_days(canteen, start, end) if d.is_open}
+    menus = selectors.published_days(canteen, start, end)
+    bookable = [d for d in bookable if d in open_days and d in menus]
+    wanted: list[tuple[StandingOrder, dt.date]] = [
+        (so, d) for so in standing for d in bookable
+        if d.weekday() in so.weekdays and d >= so.starts_on
+        and (so.ends_on is None or d <= so.ends_on)]
+    if not wanted:
+        return []
+    diner_ids = {so.diner_id for so, _d in wanted}
+    taken = set(Order.objects.filter(diner_id__in=diner_ids, day__in=bookable).exclude(
+        status=Order.Status.CANCELLED).values_list("diner_id", "day"))
+    diners = {d.pk: d for d in Diner.objects.filter(pk__in=diner_ids).select_related(
+        "resident__household__dwelling__unit").prefetch_related("resident__tags")}
     tiers = selectors.tiers_of(canteen)
-    return [
-        _new_order(diner=diner, canteen=canteen, day=day, service=so.service, actor=so.booked_by,
-                   payer=so.payer, tiers=tiers, channel=Order.Channel.STANDING, standing=so)
-        for day in covered if day in open_days and day in menus and day not in taken
-    ]
+    orders: list[Order] = []
+    for so, day in wanted:
+        if (so.diner_id, day) in taken:
+            continue
+        taken.add((so.diner_id, day))  # two standing orders of one diner book one meal
+        diner = diners[so.diner_id]
+        price, subsidy, group = _price(diner, canteen, day, tiers)
+        orders.append(Order(
+            canteen=canteen, diner=diner, day=day, service=so.service,
+            channel=Order.Channel.STANDING, status=Order.Status.BOOKED, price=price,
+            subsidy=subsidy, subsidy_group=group, amount_due=price - subsidy,
+            booked_by_id=so.booked_by_id, payer_id=so.payer_id, standing=so, created_at=now))
+    if not orders:
+        return []
+    Order.objects.bulk_create(orders)
+    _place_deliveries(canteen, [o for o in orders if o.service == Diner.Service.DELIVERY])
+    return orders
+
+
+def _place_deliveries(canteen: Canteen, orders: list[Order]) -> None:
+    """Put delivered meals into the runs of their day and building (made when missing)."""
+    if not orders:
+        return
+    keys = {(o.day, _building_of(o)) for o in orders}
+    day_set = {day for day, _b in keys}
+    buildings = {b for _d, b in keys}
+
+    def existing() -> dict[tuple[dt.date, int], DeliveryRun]:
+        return {(r.day, r.building_id): r for r in DeliveryRun.objects.filter(
+            canteen=canteen, day__in=day_set, building_id__in=buildings)}
+
+    runs = existing()
+    missing = [DeliveryRun(canteen=canteen, day=day, building_id=building,
+                           cooked_at=selectors.cooked_at(canteen, day))
+               for day, building in sorted(keys) if (day, building) not in runs]
+    if missing:
+        DeliveryRun.objects.bulk_create(missing, ignore_conflicts=True)
+        runs = existing()
+    Delivery.objects.bulk_create(Delivery(run=runs[(o.day, _building_of(o))], order=o)
+                                 for o in orders)
+
+
+def _building_of(order: Order) -> int:
+    assert order.diner is not None  # noqa: S101 - only diners' meals are delivered
+    return order.diner.resident.household.dwelling.unit.building_id
 
 
 @transaction.atomic
@@ -736,8 +783,7 @@ def standing_order_create(*, actor: User, diner_id: int, weekdays: Iterable[int]
     published = MenuDay.objects.filter(
         menu__canteen_id=diner.canteen_id, menu__status=WeeklyMenu.Status.PUBLISHED,
         date__gte=starts_on).values_list("date", flat=True)
-    so.diner = diner
-    _materialize(so, sorted(published), actor=actor)
+    _materialize([so], diner.canteen, sorted(published), actor=actor)
     audit.record("canteen.standing.created", actor=actor, target=so,
                  community_id=diner.canteen.community_id, weekdays=days, service=service)
     return so
