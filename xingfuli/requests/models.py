@@ -19,7 +19,7 @@ from xingfuli.core.models import Community, User
 from xingfuli.core.scoping import ScopePaths
 from xingfuli.grid.models import Grid
 from xingfuli.property.models import ServiceTeam
-from xingfuli.registry.models import Building, Dwelling, Household, Resident
+from xingfuli.registry.models import Building, Dwelling, Household, Resident, Unit
 
 
 class Level(models.TextChoices):
@@ -177,7 +177,7 @@ class Request(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    # Where: a dwelling, or a building (and floor), or a public place described in words.
+    # Where: a dwelling, or a building (unit, floor), or a public place described in words.
     dwelling = models.ForeignKey(
         Dwelling, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
         verbose_name=_("dwelling"),
@@ -185,6 +185,11 @@ class Request(models.Model):
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
         verbose_name=_("building"),
+    )
+    # 单元: the staircase of the building (filled from the dwelling when one is given).
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
+        verbose_name=_("unit"),
     )
     floor = models.PositiveSmallIntegerField(_("floor"), null=True, blank=True)
     place = models.CharField(_("public place"), max_length=200, blank=True)
@@ -314,6 +319,7 @@ class RequestEvent(models.Model):
         ACCEPTED = "accepted", _("accepted")
         DISPATCHED = "dispatched", _("dispatched")
         TAKEN = "taken", _("taken from the team pool")
+        ACKNOWLEDGED = "acknowledged", _("accepted by the team member")
         ON_SITE = "on_site", _("on site")
         RESOLVED = "resolved", _("resolved")
         FOLLOWED_UP = "followed_up", _("followed up")
@@ -328,6 +334,7 @@ class RequestEvent(models.Model):
         RESUMED = "resumed", _("resumed")
         BREACHED = "breached", _("deadline missed")
         REFERRED = "deliberation", _("taken to a deliberation topic")
+        REPLIED = "replied", _("reply from the street")
 
     scope_paths: ClassVar[ScopePaths] = ScopePaths(
         community="request__community", grid="request__grid",

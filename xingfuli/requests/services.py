@@ -29,7 +29,7 @@ from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.core.uploads import reencode_image
 from xingfuli.grid.models import Grid, GridBuilding
 from xingfuli.property.models import ServiceTeam, TeamMember
-from xingfuli.registry.models import Building, Dwelling, Resident
+from xingfuli.registry.models import Building, Dwelling, Resident, Unit
 from xingfuli.registry.personal import mask_mobile, normalize_mobile
 from xingfuli.requests.models import (
     LEVEL_ORDER,
@@ -149,7 +149,8 @@ def _may(actor: User, req: Request, action: Action) -> bool:
     rules: dict[Action, bool] = {
         Action.ACCEPT: handler or dispatcher,
         Action.DISPATCH: dispatcher,
-        Action.TAKE: worker and req.assignee_id is None,
+        # From the pool, or the member a job was assigned to accepts it (once per dispatch).
+        Action.TAKE: worker and req.assignee_id in (None, actor.pk),
         Action.ON_SITE: handler or assigned_worker,
         Action.RESOLVE: handler or assigned_worker,
         Action.FOLLOW_UP: handler or reporter,
@@ -184,6 +185,8 @@ def allowed_actions(*, actor: User, req: Request) -> list[Action]:
             continue
         if action == Action.REFER_TO_TOPIC:
             continue  # started from the deliberation module, which creates the topic
+        if action == Action.TAKE and req.assignee_id == actor.pk and job_accepted(req):
+            continue  # the assignee has accepted it already
         if _may(actor, req, action):
             out.append(action)
     return out
@@ -386,6 +389,8 @@ def request_submit(
     community_id: int | None = None,
     dwelling_id: int | None = None,
     building_id: int | None = None,
+    unit_id: int | None = None,
+    unit_number: int | None = None,
     floor: int | None = None,
     place: str = "",
     grid_id: int | None = None,
@@ -398,7 +403,8 @@ def request_submit(
     """Record a request (for oneself or on a resident's behalf).
 
     Level, team and SLA come from the category. A retry with the same idempotency key returns
-    the first request.
+    the first request. The unit (单元) is the dwelling's, or `unit_id` / `unit_number` of the
+    building (an error names the field when it is not one of the building's units).
     """
     if not has_capability(actor, Capability.REPORT_REQUEST):
         raise Forbidden()
@@ -431,6 +437,7 @@ def request_submit(
             raise DomainError(ErrorCode.INVALID, _("Choose a dwelling you may report for."),
                               field="dwelling_id")
         building = dwelling.unit.building
+        unit_id, unit_number = dwelling.unit_id, None
         if floor is None:
             floor = dwelling.floor
     elif building_id is not None:
@@ -443,6 +450,19 @@ def request_submit(
         if building is None:
             raise DomainError(ErrorCode.INVALID, _("Choose a building you may report for."),
                               field="building_id")
+    unit: Unit | None = None
+    if unit_id is not None or unit_number is not None:
+        field = "unit_id" if unit_id is not None else "unit"
+        if building is None:
+            raise DomainError(ErrorCode.INVALID, _("Choose the building of the unit."),
+                              field="building_id")
+        units = Unit.objects.filter(building=building)
+        unit = (units.filter(pk=unit_id) if unit_id is not None
+                else units.filter(number=unit_number)).first()
+        if unit is None:
+            raise DomainError(ErrorCode.INVALID,
+                              _("Building %(b)s has no such unit.") % {"b": building.number},
+                              field=field)
     place = _text(place, "place", 200)
     if building is None and not place:
         raise DomainError(
@@ -523,7 +543,7 @@ def request_submit(
     now = timezone.now()
     req = Request(
         community=community, category=category, type=type, channel=channel, title=title,
-        description=description, dwelling=dwelling, building=building, floor=floor,
+        description=description, dwelling=dwelling, building=building, unit=unit, floor=floor,
         place=place, grid=grid, reporter_resident=resident,
         reporter_household=resident.household if resident else None,
         reporter_user=resident.user if resident and resident.user_id else None,
@@ -647,21 +667,38 @@ def request_dispatch(
 
 @transaction.atomic
 def request_take(*, actor: User, request_id: int, version: int | None = None) -> Request:
-    """A team member takes a job from the team's pool."""
+    """A team member takes a job from the team's pool, or accepts one assigned to them."""
     req = _act(actor, request_id, Action.TAKE, version)
+    if req.assignee_id == actor.pk:
+        if job_accepted(req):
+            raise DomainError(ErrorCode.INVALID_TRANSITION,
+                              _("You have already accepted this job."), field="action")
+        _record(req, actor=actor, kind=K.ACKNOWLEDGED, assignee=actor.pk)
+        return req
     req.assignee = actor
     _record(req, actor=actor, kind=K.TAKEN, assignee=actor.pk)
     return req
 
 
+def job_accepted(req: Request) -> bool:
+    """Whether the assignee has taken or accepted the job since it was last dispatched."""
+    events = RequestEvent.objects.filter(request=req, kind__in=[K.TAKEN, K.ACKNOWLEDGED],
+                                         data__assignee=req.assignee_id)
+    if req.dispatched_at is not None:
+        events = events.filter(at__gte=req.dispatched_at)
+    return events.exists()
+
+
 @transaction.atomic
 def request_on_site(*, actor: User, request_id: int, note: str = "",
+                    photos: Sequence[tuple[str, File[Any]]] = (),
                     version: int | None = None) -> Request:
     req = _act(actor, request_id, Action.ON_SITE, version)
     now = timezone.now()
     _responded(req, now)
-    _record(req, actor=actor, kind=K.ON_SITE, to_status=S.ON_SITE,
-            note=_text(note, "note", 2000), now=now)
+    event = _record(req, actor=actor, kind=K.ON_SITE, to_status=S.ON_SITE,
+                    note=_text(note, "note", 2000), now=now)
+    _attach_photos(event, photos)
     _tell_reporter(req, _("Someone is on site for your request %(number)s.")
                    % {"number": req.number})
     return req
