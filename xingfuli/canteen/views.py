@@ -46,7 +46,7 @@ from xingfuli.canteen.models import (
     WeeklyMenu,
 )
 from xingfuli.core import pdf
-from xingfuli.core.errors import DomainError, Forbidden, NotFound
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.exports import CONTENT_TYPES, write
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
@@ -63,14 +63,52 @@ def _day(request: HttpRequest, name: str = "day") -> dt.date:
         return timezone.localdate()
 
 
-def _staff_canteen(actor: User) -> Canteen:
-    """The canteen the actor runs (community staff: the first of their community)."""
+def _staff_canteen(request: HttpRequest, actor: User) -> Canteen:
+    """The canteen the actor runs: `?canteen=<id>` among those they manage, else the first.
+    Staff of several canteens keep their choice across the staff pages (see `_page`)."""
     managed = selectors.managed_canteens(actor=actor)
     if not managed:
         if selectors.canteens_for(actor=actor).exists():
             raise Forbidden()
         raise NotFound()
-    return managed[0]
+    raw = (request.GET.get("canteen") or request.POST.get("canteen") or "").strip()
+    chosen = managed[0]
+    if raw:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
+            raise DomainError(ErrorCode.INVALID, _("canteen: give the number of one of your "
+                                                   "canteens."), field="canteen")
+        found = next((c for c in managed if c.pk == int(raw)), None)
+        if found is None:
+            raise NotFound()
+        chosen = found
+    _remember(request, chosen, managed)
+    return chosen
+
+
+def _remember(request: HttpRequest, canteen: Canteen, managed: list[Canteen]) -> None:
+    """What the staff pages need to keep the chosen canteen: a selector and the query."""
+    several = len(managed) > 1
+    setattr(request, "_canteen_nav", {  # noqa: B010 - a per-request note for _page/_to
+        "canteen_choices": managed if several else [], "canteen_chosen": canteen,
+        "canteen_query": f"?canteen={canteen.pk}" if several else "",
+        "canteen_param": f"&canteen={canteen.pk}" if several else "",
+    })
+
+
+def _nav_of(request: HttpRequest) -> dict[str, Any]:
+    nav: dict[str, Any] = getattr(request, "_canteen_nav", {})
+    return nav
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any],
+          status: int = 200) -> HttpResponse:
+    return render(request, template, {**_nav_of(request), **context}, status=status)
+
+
+def _to(request: HttpRequest, name: str, *args: Any, query: str = "") -> HttpResponse:
+    """Redirect to a staff page, keeping the chosen canteen."""
+    params = [p for p in (query, _nav_of(request).get("canteen_query", "").lstrip("?")) if p]
+    return redirect(reverse(name, args=args) + ("?" + "&".join(params) if params else ""))
 
 
 def _fail(request: HttpRequest, exc: DomainError) -> None:
@@ -86,14 +124,14 @@ def _fail(request: HttpRequest, exc: DomainError) -> None:
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     day = _day(request)
     info = selectors.canteen_days(canteen, day, day)[0]
     orders = selectors.counter_orders(canteen=canteen, day=day)
     diners = selectors.diners_for(actor=actor, canteen_id=canteen.pk).filter(active=True)
     walk_in = WalkInForm(diner_choices=[(d.pk, d.resident.name) for d in diners],
                          initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "canteen/today.html", {
+    return _page(request, "canteen/today.html", {
         "canteen": canteen, "day": day, "info": info,
         "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
         "count": selectors.kitchen_count(canteen=canteen, day=day),
@@ -106,7 +144,7 @@ def today(request: HttpRequest) -> HttpResponse:
 @require_POST
 def walk_in(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     form = WalkInForm(request.POST, diner_choices=[
         (d.pk, "") for d in selectors.diners_for(actor=actor, canteen_id=canteen.pk)])
     if form.is_valid():
@@ -120,14 +158,15 @@ def walk_in(request: HttpRequest) -> HttpResponse:
             _fail(request, exc)
     else:
         messages.error(request, _("Choose a diner or write a guest's name."))
-    return redirect("canteen:today")
+    return _to(request, "canteen:today")
 
 
 @staff_page
 @require_POST
 def order_serve(request: HttpRequest, order_id: int) -> HttpResponse:
     order = services.order_serve(actor=_actor(request), order_id=order_id)
-    return redirect(reverse("canteen:today") + f"?day={order.day.isoformat()}")
+    return redirect(reverse("canteen:today")
+                    + f"?day={order.day.isoformat()}&canteen={order.canteen_id}")
 
 
 @staff_page
@@ -142,7 +181,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     except DomainError as exc:
         _fail(request, exc)
     if order.diner is None:
-        return redirect("canteen:today")
+        return redirect(reverse("canteen:today") + f"?canteen={order.canteen_id}")
     return redirect("canteen:diner", order.diner.pk)
 
 
@@ -153,7 +192,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     form = SettingsForm(initial={
         "meal_price": canteen.meal_price, "serving_time": canteen.serving_time,
         "cutoff_days_before": canteen.cutoff_days_before, "cutoff_time": canteen.cutoff_time,
@@ -170,13 +209,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     services.canteen_settings_update(actor=actor, canteen_id=canteen.pk,
                                                      **form.cleaned_data)
                     messages.success(request, _("Settings saved."))
-                    return redirect("canteen:settings")
+                    return _to(request, "canteen:settings")
             elif what == "tier":
                 tier_form = TierForm(request.POST)
                 if tier_form.is_valid():
                     services.tier_set(actor=actor, canteen_id=canteen.pk,
                                       **tier_form.cleaned_data)
-                    return redirect("canteen:settings")
+                    return _to(request, "canteen:settings")
             elif what == "override":
                 override_form = OverrideForm(request.POST)
                 if override_form.is_valid():
@@ -186,7 +225,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                         date=override_form.cleaned_data["date"],
                         is_open=None if state == "calendar" else state == "open",
                         note=override_form.cleaned_data["note"])
-                    return redirect("canteen:settings")
+                    return _to(request, "canteen:settings")
         except DomainError as exc:
             if exc.code in ("not_found", "forbidden"):
                 raise
@@ -195,7 +234,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         status = 400
     today = timezone.localdate()
     days = selectors.canteen_days(canteen, today, today + dt.timedelta(days=27))
-    return render(request, "canteen/settings.html", {
+    return _page(request, "canteen/settings.html", {
         "canteen": canteen, "form": form, "tier_form": tier_form,
         "override_form": override_form,
         "tiers": [(EligibilityGroup(g).label, a) for g, a in
@@ -213,7 +252,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dishes(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     form = DishForm()
     status = 200
     if request.method == "POST":
@@ -221,12 +260,12 @@ def dishes(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.dish_create(actor=actor, canteen_id=canteen.pk, **form.cleaned_data)
-                return redirect("canteen:dishes")
+                return _to(request, "canteen:dishes")
             except DomainError as exc:
                 _fail_form(form, exc)
         status = 400
     rows = list(selectors.dishes_for(actor=actor, canteen_id=canteen.pk))
-    return render(request, "canteen/dishes.html", {
+    return _page(request, "canteen/dishes.html", {
         "canteen": canteen, "form": form,
         "dishes": [(d, selectors.flag_labels(d.diet_flags)) for d in rows],
     }, status=status)
@@ -242,7 +281,7 @@ def _fail_form(form: Any, exc: DomainError) -> None:
 @require_http_methods(["GET", "POST"])
 def menus(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     next_monday = selectors.monday_of(timezone.localdate()) + dt.timedelta(days=7)
     form = MenuCreateForm(initial={"week_start": next_monday})
     status = 200
@@ -256,7 +295,7 @@ def menus(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 _fail_form(form, exc)
         status = 400
-    return render(request, "canteen/menus.html", {
+    return _page(request, "canteen/menus.html", {
         "canteen": canteen, "form": form,
         "menus": list(selectors.menus_for(actor=actor, canteen_id=canteen.pk)[:30]),
     }, status=status)
@@ -340,7 +379,7 @@ def public_menu(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def diners(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     q = request.GET.get("q", "").strip()[:20]
     form = RegisterForm(initial={"default_service": Diner.Service.DINE_IN})
     if request.method == "POST":
@@ -360,7 +399,7 @@ def diners(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("Choose a resident to register."))
     rows = list(selectors.diners_for(actor=actor, canteen_id=canteen.pk, q=q)[:200])
     today = timezone.localdate()
-    return render(request, "canteen/diners.html", {
+    return _page(request, "canteen/diners.html", {
         "canteen": canteen, "q": q, "form": form,
         "rows": [(d, selectors.group_labels(selectors.diner_groups(d, today)),
                   selectors.flag_labels(d.diet_flags)) for d in rows],
@@ -531,7 +570,7 @@ def _export(exporter: Any, fmt: str, name: str) -> HttpResponse:
 @require_GET
 def claim(request: HttpRequest, year: int, month: int) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     _month(year, month)
     rows, total, groups = selectors.subsidy_claim(canteen=canteen, year=year, month=month)
     fmt = request.GET.get("format", "")
@@ -545,7 +584,7 @@ def claim(request: HttpRequest, year: int, month: int) -> HttpResponse:
     start, end = selectors.month_bounds(year, month)
     prev = start - dt.timedelta(days=1)
     nxt = end + dt.timedelta(days=1)
-    return render(request, "canteen/claim.html", {
+    return _page(request, "canteen/claim.html", {
         "canteen": canteen, "rows": rows, "total": total, "groups": groups, "year": year,
         "month": month, "prev": prev, "next": nxt})
 
@@ -557,7 +596,7 @@ def claim(request: HttpRequest, year: int, month: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def deliveries(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     day = _day(request)
     if request.method == "POST":
         what = request.POST.get("what")
@@ -574,10 +613,10 @@ def deliveries(request: HttpRequest) -> HttpResponse:
                                            mobile=form.cleaned_data["mobile"])
         except DomainError as exc:
             _fail(request, exc)
-        return redirect(reverse("canteen:deliveries") + f"?day={day.isoformat()}")
+        return _to(request, "canteen:deliveries", query=f"day={day.isoformat()}")
     runs = selectors.runs_for_day(actor=actor, canteen=canteen, day=day)
     now = timezone.now()
-    return render(request, "canteen/deliveries.html", {
+    return _page(request, "canteen/deliveries.html", {
         "canteen": canteen, "day": day, "prev": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1),
         "runs": [{"run": r, "stops": [(s, selectors.is_overdue(s, r, now),
@@ -593,7 +632,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 @require_GET
 def delivery_sheets(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     day = _day(request)
     runs = selectors.runs_for_day(actor=actor, canteen=canteen, day=day)
     content = documents.delivery_sheets(canteen=canteen, day=day, runs=runs)
@@ -651,7 +690,7 @@ def run(request: HttpRequest, run_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def safety(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
-    canteen = _staff_canteen(actor)
+    canteen = _staff_canteen(request, actor)
     day = _day(request)
     menu_day = selectors.published_days(canteen, day, day).get(day)
     dish_choices = [(d.pk, d.name) for d in menu_day.dishes.all()] if menu_day else []
@@ -668,18 +707,18 @@ def safety(request: HttpRequest) -> HttpResponse:
                     services.sample_record(actor=actor, canteen_id=canteen.pk, day=day,
                                            dish_id=sample_form.cleaned_data["dish"],
                                            grams=sample_form.cleaned_data["grams"])
-                    return redirect(reverse("canteen:safety") + f"?day={day.isoformat()}")
+                    return _to(request, "canteen:safety", query=f"day={day.isoformat()}")
             elif what == "discard":
                 services.sample_discard(actor=actor,
                                         sample_id=int(request.POST.get("sample") or 0))
-                return redirect(reverse("canteen:safety") + f"?day={day.isoformat()}")
+                return _to(request, "canteen:safety", query=f"day={day.isoformat()}")
             elif what == "certificate":
                 cert_form = CertificateForm(request.POST)
                 if cert_form.is_valid():
                     services.certificate_save(actor=actor, canteen_id=canteen.pk,
                                               certificate_id=int(request.POST.get("cert") or 0)
                                               or None, **cert_form.cleaned_data)
-                    return redirect("canteen:safety")
+                    return _to(request, "canteen:safety")
         except DomainError as exc:
             if exc.code in ("not_found", "forbidden"):
                 raise
@@ -690,7 +729,7 @@ def safety(request: HttpRequest) -> HttpResponse:
     samples = selectors.samples_for_day(actor=actor, canteen=canteen, day=day)
     certs = selectors.certificates_for(actor=actor, canteen=canteen)
     sampled = {s.dish_id for s in samples}
-    return render(request, "canteen/safety.html", {
+    return _page(request, "canteen/safety.html", {
         "canteen": canteen, "day": day, "prev": day - dt.timedelta(days=1),
         "next": day + dt.timedelta(days=1), "sample_form": sample_form,
         "cert_form": cert_form,
@@ -707,4 +746,6 @@ def safety(request: HttpRequest) -> HttpResponse:
 @require_GET
 def claim_now(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    return redirect("canteen:claim", today.year, today.month)
+    chosen = request.GET.get("canteen", "")
+    query = f"?canteen={chosen}" if chosen.isascii() and chosen.isdigit() else ""
+    return redirect(reverse("canteen:claim", args=[today.year, today.month]) + query)

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from xingfuli.canteen import services
-from xingfuli.canteen.models import Delivery, DeliveryRun, Order
+from xingfuli.canteen.models import Delivery, DeliveryRun, Order, StandingOrder
 from xingfuli.canteen.tests.factories import NEXT_MONDAY, NOW, set_meal
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.testing import make_resident
@@ -74,9 +74,9 @@ def test_publishing_materialises_standing_orders_in_constant_queries(
     # Delivered meals sit in the run of their day and building.
     for delivery in Delivery.objects.select_related(
             "run", "order__diner__resident__household__dwelling__unit"):
-        assert delivery.run.day == delivery.order.day
-        assert delivery.run.building_id == (
-            delivery.order.diner.resident.household.dwelling.unit.building_id)
+        diner = delivery.order.diner
+        assert diner is not None and delivery.run.day == delivery.order.day
+        assert delivery.run.building_id == diner.resident.household.dwelling.unit.building_id
     assert DeliveryRun.objects.filter(day__gte=NEXT_MONDAY + dt.timedelta(days=7)).count() == 10
     # Publishing again is refused and books nothing more.
     count = Order.objects.count()
@@ -111,8 +111,8 @@ def test_publishing_keeps_the_cut_off_closed_days_and_meals_already_booked(world
                     ("张爱丽", dt.date(2026, 11, 26), "standing", "张女儿")]
     assert sorted(DeliveryRun.objects.values_list("building__number", flat=True)) == ["1", "2"]
     # A later standing order for a diner booked already books nothing twice.
-    services.standing_order_stop(actor=kit.son, standing_id=Order.objects.get(
-        diner=kit.dibao_d).standing_id)
+    services.standing_order_stop(actor=kit.son, standing_id=StandingOrder.objects.get(
+        diner=kit.dibao_d).pk)
     again = services.standing_order_create(actor=kit.son, diner_id=kit.dibao_d.pk,
                                            weekdays=[3], service="delivery",
                                            starts_on=dt.date(2026, 11, 25))
