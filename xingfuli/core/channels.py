@@ -20,14 +20,22 @@ class Channel(Protocol):
         """Deliver or raise; the outbox records failures and retries."""
 
 
+def mobile_of(notification: Notification) -> str:
+    """The number a text goes to: the user's, or the one stored for a caller without a login."""
+    if notification.recipient is not None:
+        return str(notification.recipient.mobile)
+    from xingfuli.core import crypto
+
+    return crypto.decrypt(notification.to_mobile_encrypted) if (
+        notification.to_mobile_encrypted) else ""
+
+
 class ConsoleChannel:
     """Writes the message to the log: the default, and the stand-in for SMS in development."""
 
     def send(self, notification: Notification) -> None:
-        logger.warning(
-            "notify %s <%s>: %s", notification.recipient.name, notification.channel,
-            notification.subject,
-        )
+        who = notification.recipient.name if notification.recipient is not None else "-"
+        logger.warning("notify %s <%s>: %s", who, notification.channel, notification.subject)
 
 
 class EmailChannel:
@@ -59,7 +67,10 @@ class HttpSmsChannel:
         text = f"{signature}{notification.subject}"
         if notification.body:
             text += f"：{notification.body}"
-        body = json.dumps({"mobile": notification.recipient.mobile, "text": text}).encode()
+        mobile = mobile_of(notification)
+        if not mobile:
+            raise ValueError("no mobile number to send to")
+        body = json.dumps({"mobile": mobile, "text": text}).encode()
         request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
             url, data=body, method="POST",
             headers={"Content-Type": "application/json",

@@ -269,10 +269,13 @@ class Notification(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
+    # A user, or (recipient empty) a mobile number without a login: a caller who phoned their
+    # grid worker is told by text message (the number encrypted, like the request's).
     recipient = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="notifications",
+        User, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True,
         verbose_name=_("recipient"),
     )
+    to_mobile_encrypted = models.TextField(blank=True)
     channel = models.CharField(_("channel"), max_length=20, default="console")
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)

@@ -31,6 +31,21 @@ def notify(
     return rows
 
 
+def notify_mobile(
+    mobile: str, *, subject: str, body: str = "", url: str = "", channel: str = "sms"
+) -> Notification:
+    """Queue a text message to a mobile number that has no login (a caller recorded by name
+    and number). The number is stored encrypted; the channel reads it back to send."""
+    from xingfuli.core import crypto
+
+    row = Notification.objects.create(
+        recipient=None, to_mobile_encrypted=crypto.encrypt(mobile), subject=subject, body=body,
+        url=url, channel=channel,
+    )
+    _deliver_on_commit([row.pk])
+    return row
+
+
 class _Delivery:
     """The one delivery task of a transaction: later notify() calls add their ids to it."""
 
