@@ -16,14 +16,22 @@ from typing import Any
 
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from xingfuli.core import audit, crypto
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
-from xingfuli.core.models import COMMUNITY_ROLES, GRID_ROLES, Community, RoleAssignment, User
-from xingfuli.core.notifications import notify
+from xingfuli.core.models import (
+    COMMUNITY_ROLES,
+    GRID_ROLES,
+    Community,
+    Role,
+    RoleAssignment,
+    User,
+)
+from xingfuli.core.notifications import notify, notify_mobile
 from xingfuli.core.permissions import Capability, has_capability
 from xingfuli.core.scoping import scope_of, scoped
 from xingfuli.core.uploads import reencode_image
@@ -40,6 +48,7 @@ from xingfuli.requests.models import (
     RequestCounter,
     RequestEvent,
     RequestPhoto,
+    SlaPolicy,
 )
 from xingfuli.requests.sla import sla_add, sla_due, sla_elapsed
 
@@ -127,6 +136,27 @@ def action_label(action: Action) -> str:
 
 # --- who may do what -----------------------------------------------------------------------
 
+# What a street officer may do with a request referred to the street (and nothing else: the
+# street's scope stays read-only everywhere else). A reply is `request_reply`.
+STREET_ACTIONS = frozenset({Action.DEESCALATE})
+
+
+def is_street_officer_for(actor: User, req: Request) -> bool:
+    """Whether the actor is an officer of the street of the request's community and the request
+    is referred to the street (上报)."""
+    if req.level != Level.REFERRED:
+        return False
+    streets = scope_of(actor).streets
+    return bool(streets) and Community.objects.filter(
+        pk=req.community_id, street_id__in=streets
+    ).exists()
+
+
+def _writable(actor: User, req: Request) -> bool:
+    return scoped(Request.objects.filter(pk=req.pk), actor, write=True).exists() or (
+        is_street_officer_for(actor, req)
+    )
+
 
 def _may(actor: User, req: Request, action: Action) -> bool:
     """Whether `actor` may take `action` on `req` (the request is in their write scope)."""
@@ -159,7 +189,8 @@ def _may(actor: User, req: Request, action: Action) -> bool:
         Action.MARK_DUPLICATE: handler or dispatcher,
         Action.CANCEL: handler or reporter,
         Action.ESCALATE: handler,
-        Action.DEESCALATE: staff and cap(Capability.HANDLE_REQUEST),
+        Action.DEESCALATE: (staff and cap(Capability.HANDLE_REQUEST))
+        or is_street_officer_for(actor, req),
         Action.PAUSE: handler or assigned_worker,
         Action.RESUME: handler or assigned_worker,
         Action.REFER_TO_TOPIC: handler and cap(Capability.MANAGE_DELIBERATION),
@@ -169,7 +200,7 @@ def _may(actor: User, req: Request, action: Action) -> bool:
 
 def allowed_actions(*, actor: User, req: Request) -> list[Action]:
     """The actions the actor may take on the request now (for pages and the API)."""
-    if not scoped(Request.objects.filter(pk=req.pk), actor, write=True).exists():
+    if not _writable(actor, req):
         return []
     out: list[Action] = []
     for action, transition in TRANSITIONS.items():
@@ -212,6 +243,14 @@ def _act(actor: User, request_id: int, action: Action, version: int | None) -> R
         .filter(pk=request_id)
         .first()
     )
+    if req is None and action in STREET_ACTIONS:
+        # An officer of the street acts on a request referred up to the street.
+        req = (
+            scoped(Request.objects.select_for_update(of=("self",)), actor)
+            .filter(pk=request_id, level=Level.REFERRED).first()
+        )
+        if req is not None and not is_street_officer_for(actor, req):
+            req = None
     if req is None:
         if scoped(Request.objects.filter(pk=request_id), actor).exists():
             raise Forbidden()
@@ -305,15 +344,32 @@ def _attach_photos(event: RequestEvent, photos: Sequence[tuple[str, File[Any]]])
 # --- notifications -------------------------------------------------------------------------
 
 
+def request_url(req: Request) -> str:
+    """The request's page (a logged-in resident sees their own request there)."""
+    return reverse("requests:detail", args=[req.pk])
+
+
 def _tell_reporter(req: Request, subject: str, body: str = "", *,
                    user: User | None = None) -> None:
-    """Notify the reporter (`user`: the reporter's User when the caller has it loaded)."""
+    """Notify the resident who asked, once: their login (in the app), or else, for a caller
+    recorded by name and mobile only, a text message to that number (the SMS channel).
+
+    `user`: the reporter's User when the caller has it loaded."""
+    url = request_url(req)
     if req.reporter_user_id is None:
+        if req.reporter_mobile_encrypted:
+            mobile = crypto.decrypt(req.reporter_mobile_encrypted)
+            if mobile:
+                notify_mobile(mobile, subject=subject, body=body or req.title, url=url)
         return
     if user is None or user.pk != req.reporter_user_id:
         user = User.objects.filter(pk=req.reporter_user_id, is_active=True).first()
     if user is not None and user.is_active:
-        notify([user], subject=subject, body=body or req.title)
+        notify([user], subject=subject, body=body or req.title, url=url)
+
+
+def _when(at: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(at), "Y-m-d H:i")
 
 
 def responsible_people(req: Request) -> list[User]:
@@ -329,8 +385,21 @@ def responsible_people(req: Request) -> list[User]:
     return level_handlers(req)
 
 
+def street_officers(req: Request) -> list[User]:
+    """The officers of the street the request's community belongs to."""
+    return list(User.objects.filter(
+        is_active=True, roles__role=Role.STREET_OFFICER,
+        roles__street__communities__id=req.community_id,
+    ).distinct())
+
+
 def level_handlers(req: Request) -> list[User]:
-    """The grid's staff for a grid-level request, else the community's staff."""
+    """The grid's staff for a grid-level request, the street's officers for a referred one
+    (the community's staff when the street has none), else the community's staff."""
+    if req.level == Level.REFERRED:
+        officers = street_officers(req)
+        if officers:
+            return officers
     roles = RoleAssignment.objects.filter(community_id=req.community_id)
     if req.level == Level.GRID and req.grid_id is not None:
         roles = roles.filter(role__in=GRID_ROLES, scope_id=req.grid_id)
@@ -342,7 +411,7 @@ def level_handlers(req: Request) -> list[User]:
 def _tell_responsible(req: Request, subject: str, *, exclude: User | None = None) -> None:
     people = [u for u in responsible_people(req) if exclude is None or u.pk != exclude.pk]
     if people:
-        notify(people, subject=subject, body=req.title)
+        notify(people, subject=subject, body=req.title, url=request_url(req))
 
 
 # --- intake --------------------------------------------------------------------------------
@@ -576,9 +645,10 @@ def request_submit(
     audit.record("requests.request.submitted", actor=actor, target=req,
                  community_id=community.pk, number=req.number, channel=channel,
                  category=category.code)
-    if req.reporter_user_id is not None and req.reporter_user_id != actor.pk:
-        _tell_reporter(req, _("We have your request %(number)s.") % {"number": req.number},
-                       user=req.reporter_user)
+    # The resident hears it was received: a self-reporter too, and a caller without a login
+    # by text message.
+    _tell_reporter(req, _("We have your request %(number)s.") % {"number": req.number},
+                   user=req.reporter_user)
     _tell_responsible(req, _("New request %(number)s") % {"number": req.number},
                       exclude=actor)
     return req
@@ -662,6 +732,8 @@ def request_dispatch(
             previous_team=previous_team)
     _tell_responsible(req, _("New job %(number)s: %(title)s")
                       % {"number": req.number, "title": req.title}, exclude=actor)
+    _tell_reporter(req, _("Your request %(number)s was sent to %(team)s.")
+                   % {"number": req.number, "team": team.name})
     return req
 
 
@@ -754,11 +826,34 @@ def request_follow_up(
     back = S.DISPATCHED if req.team_id is not None else S.ACCEPTED
     req.resolved_at = None
     req.resolution_seconds = None
+    previous_due = req.due_resolution_at
+    _reopen_target(req, now)
     _record(req, actor=actor, kind=K.REOPENED, to_status=back, note=comment, now=now,
-            satisfaction=satisfaction)
+            satisfaction=satisfaction,
+            previous_due=previous_due.isoformat() if previous_due else None,
+            due=req.due_resolution_at.isoformat() if req.due_resolution_at else None)
     _tell_responsible(req, _("Request %(number)s was reopened: the resident is not satisfied.")
                       % {"number": req.number}, exclude=actor)
+    if req.due_resolution_at is not None:
+        body = _("We will come back to it. We aim to resolve it by %(when)s.") % {
+            "when": _when(req.due_resolution_at)}
+    else:
+        body = _("We will come back to it.")
+    _tell_reporter(req, _("Your request %(number)s is reopened.") % {"number": req.number},
+                   body)
     return req
+
+
+def _reopen_target(req: Request, now: dt.datetime) -> None:
+    """A reopened request gets a fresh resolution target from its category's SLA, counted from
+    the reopening (the old one has usually passed by the follow-up). A breach already recorded
+    stays recorded (the KPIs count it late); the request is not marked or escalated again."""
+    policy = req.sla_policy
+    if policy is None:
+        policy = SlaPolicy.objects.filter(categories__pk=req.category_id).first()
+    if policy is None:
+        return
+    req.due_resolution_at = sla_add(policy.clock, now, policy.resolution_target).at
 
 
 @transaction.atomic
@@ -843,7 +938,16 @@ def request_escalate(*, actor: User, request_id: int, to_level: str, reason: str
     reason = _text(reason, "reason", 2000, required=True,
                    message=_("Say why the request goes up."))
     _level_change(actor, req, to_level, reason, K.ESCALATED)
+    _tell_reporter(req, _escalated_words(req))
     return req
+
+
+def _escalated_words(req: Request) -> str:
+    if req.level == Level.REFERRED:
+        return _("Your request %(number)s was passed on to the street or a department.") % {
+            "number": req.number}
+    return _("Your request %(number)s is now handled by the community.") % {
+        "number": req.number}
 
 
 @transaction.atomic
@@ -859,6 +963,43 @@ def request_deescalate(*, actor: User, request_id: int, to_level: str, reason: s
     reason = _text(reason, "reason", 2000, required=True,
                    message=_("Say why the request goes back down."))
     _level_change(actor, req, to_level, reason, K.DEESCALATED)
+    return req
+
+
+def may_reply(*, actor: User, req: Request) -> bool:
+    """Whether the actor may record a reply on the request: an officer of the street while it
+    is referred to the street, and the request is open."""
+    return req.status in OPEN_STATUSES and is_street_officer_for(actor, req)
+
+
+@transaction.atomic
+def request_reply(*, actor: User, request_id: int, note: str,
+                  version: int | None = None) -> Request:
+    """The street's (or a department's) reply on a request referred to it: an event with the
+    note; the community's staff are told. The status and level stay as they are."""
+    req = (
+        scoped(Request.objects.select_for_update(of=("self",)), actor)
+        .filter(pk=request_id).first()
+    )
+    if req is None:
+        raise NotFound()
+    if not may_reply(actor=actor, req=req):
+        raise Forbidden()
+    if version is not None and req.version != version:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            _("Someone else changed this request in the meantime. Reload it and try again."),
+            field="version",
+        )
+    note = _text(note, "note", 2000, required=True, message=_("Write the reply."))
+    _record(req, actor=actor, kind=K.REPLIED, note=note)
+    community_staff = User.objects.filter(
+        is_active=True, roles__community_id=req.community_id, roles__role__in=COMMUNITY_ROLES,
+    ).exclude(pk=actor.pk).distinct()
+    people = list(community_staff)
+    if people:
+        notify(people, subject=_("The street replied on request %(number)s.")
+               % {"number": req.number}, body=note[:500], url=request_url(req))
     return req
 
 
@@ -888,6 +1029,8 @@ def request_pause(*, actor: User, request_id: int, reason: str,
     now = timezone.now()
     req.paused_at = now
     _record(req, actor=actor, kind=K.PAUSED, note=reason, now=now)
+    _tell_reporter(req, _("We need you for your request %(number)s: %(note)s")
+                   % {"number": req.number, "note": reason[:120]}, reason)
     return req
 
 
@@ -957,6 +1100,17 @@ def _breach_one(pk: int, now: dt.datetime) -> bool:
     if people:
         notify(list(people.values()),
                subject=_("Request %(number)s is past its deadline (%(level)s).")
-               % {"number": req.number, "level": req.get_level_display()}, body=req.title)
+               % {"number": req.number, "level": req.get_level_display()}, body=req.title,
+               url=request_url(req))
+    # One message to the resident for the breach and its escalation: an apology and what to
+    # expect now (the category's resolution target again, from now).
+    expect = None
+    if req.sla_policy is not None:
+        expect = sla_add(req.sla_policy.clock, now, req.sla_policy.resolution_target).at
+    body = (_("It now goes to: %(level)s. We expect to resolve it by %(when)s.")
+            % {"level": req.get_level_display(), "when": _when(expect)} if expect
+            else _("It now goes to: %(level)s.") % {"level": req.get_level_display()})
+    _tell_reporter(req, _("Sorry: your request %(number)s missed its deadline.")
+                   % {"number": req.number}, body)
     return True
 
