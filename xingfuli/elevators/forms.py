@@ -40,10 +40,16 @@ class PlanForm(forms.Form):
                                             decimal_places=2, min_value=0)
     sharing_method = forms.ChoiceField(label=_("Cost sharing"), choices=SharingMethod.choices)
     floor_coefficients = forms.CharField(
-        label=_("Agreed floor coefficients (floor:coefficient, comma-separated; empty for the "
-                "default table)"), required=False, max_length=400)
+        label=_("Agreed floor coefficients (floor:coefficient, comma-separated)"),
+        required=False, max_length=400)
+    adopt_suggested = forms.BooleanField(
+        label=_("The owners adopted the suggested table (fills the empty coefficients)"),
+        required=False)
     maintenance_method = forms.ChoiceField(label=_("Maintenance sharing"),
                                            choices=SharingMethod.choices)
+    maintenance_coefficients = forms.CharField(
+        label=_("Agreed maintenance coefficients (floor:coefficient, comma-separated)"),
+        required=False, max_length=400)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 

@@ -82,13 +82,15 @@ class Project(models.Model):
     maintenance_yearly = models.DecimalField(
         _("yearly maintenance (yuan)"), max_digits=12, decimal_places=2, default=0
     )
+    # By area unless the owners agreed a floor table (RULES.md; Civil Code Art. 283).
     sharing_method = models.CharField(_("cost sharing"), max_length=8,
-                                      choices=SharingMethod.choices, default=SharingMethod.FLOOR)
-    # {"1": "0", "2": "0.5", …}: agreed per project; empty means the default table.
+                                      choices=SharingMethod.choices, default=SharingMethod.AREA)
+    # {"1": "0", "2": "0.5", …}: the table the owners agreed; empty means none was agreed (the
+    # floor method then cannot be chosen; the default table is only offered as a suggestion).
     floor_coefficients = models.JSONField(_("floor coefficients"), default=dict, blank=True)
     maintenance_method = models.CharField(
         _("maintenance sharing"), max_length=8, choices=SharingMethod.choices,
-        default=SharingMethod.FLOOR,
+        default=SharingMethod.AREA,
     )
     maintenance_coefficients = models.JSONField(_("maintenance coefficients"), default=dict,
                                                 blank=True)

@@ -81,9 +81,9 @@ class PlanIn(Schema):
     version: int
     budget: Decimal
     maintenance_yearly: Decimal = Decimal("0")
-    sharing_method: str = "floor"
+    sharing_method: str = "area"  # the floor method needs the agreed table
     floor_coefficients: dict[str, Decimal] = {}
-    maintenance_method: str = "floor"
+    maintenance_method: str = "area"
     maintenance_coefficients: dict[str, Decimal] = {}
     sources: list[SourceIn] = []
     shaft_dwelling_ids: list[int] = []

@@ -176,6 +176,13 @@ def scope_dwellings(project: Project) -> QuerySet[Dwelling]:
     return qs.select_related("unit").order_by("unit__number", "floor", "room")
 
 
+def suggested_coefficients(project: Project) -> dict[str, str]:
+    """The default floor table for the floors of the project's dwellings (a suggestion)."""
+    from xingfuli.elevators.services import suggested_coefficients
+
+    return suggested_coefficients(scope_dwellings(project).values_list("floor", flat=True))
+
+
 @dataclass
 class Voter:
     """One person by headcount: the dwellings linked by common owners (one owner of several

@@ -68,6 +68,12 @@ def default_coefficient(floor: int) -> Decimal:
     return Decimal("1.6") + Decimal("0.1") * (floor - 8)
 
 
+def suggested_coefficients(floors: Iterable[int]) -> dict[str, str]:
+    """The default table for these floors: a suggestion the owners may adopt as their agreed
+    table. It is never applied by itself: with no agreed table the cost goes by area."""
+    return {str(f): str(default_coefficient(f)) for f in sorted(set(floors))}
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -204,14 +210,17 @@ def _coefficients(raw: Mapping[Any, Any] | None, *, field: str) -> dict[str, str
 @transaction.atomic
 def project_plan_set(
     *, actor: User, project_id: int, version: int | None, budget: Any,
-    maintenance_yearly: Any = "0", sharing_method: str = SharingMethod.FLOOR,
+    maintenance_yearly: Any = "0", sharing_method: str = SharingMethod.AREA,
     floor_coefficients: Mapping[Any, Any] | None = None,
-    maintenance_method: str = SharingMethod.FLOOR,
+    maintenance_method: str = SharingMethod.AREA,
     maintenance_coefficients: Mapping[Any, Any] | None = None,
     sources: Iterable[Mapping[str, Any]] = (), shaft_dwelling_ids: Iterable[int] = (),
 ) -> Project:
     """The plan: budget, other sources, sharing rules, the dwellings the shaft takes; the
-    shares are computed again from it. Only before the public notice."""
+    shares are computed again from it. Only before the public notice.
+
+    Shares go by area unless the owners agreed a floor table (RULES.md, Civil Code Art. 283):
+    the floor method needs that table; the default table is only a suggestion to adopt."""
     project = _managed(actor, project_id, lock=True)
     _check_version(project, version)
     if project.stage not in EDITABLE_PLAN_STAGES:
@@ -232,6 +241,15 @@ def project_plan_set(
     project.floor_coefficients = _coefficients(floor_coefficients, field="floor_coefficients")
     project.maintenance_coefficients = _coefficients(maintenance_coefficients,
                                                      field="maintenance_coefficients")
+    for method, table, field in (
+        (sharing_method, project.floor_coefficients, "floor_coefficients"),
+        (maintenance_method, project.maintenance_coefficients, "maintenance_coefficients"),
+    ):
+        if method == SharingMethod.FLOOR and not table:
+            raise DomainError(
+                ErrorCode.INVALID,
+                _("No floor coefficients were agreed: enter the agreed table (or adopt the "
+                  "suggested one), or share in proportion to area."), field=field)
     rows: list[FundingSource] = []
     for i, source in enumerate(sources):
         kind = str(source.get("kind", ""))
@@ -295,16 +313,15 @@ def _weights(project: Project, dwellings: list[Dwelling], method: str,
             raise DomainError(ErrorCode.INVALID,
                               _("Dwelling %(room)s has no registered area: enter it in the "
                                 "registry first.") % {"room": d.room}, field=field)
-        if method == SharingMethod.AREA:
+        # No agreed table means by area (Civil Code Art. 283), never the default table.
+        if method == SharingMethod.AREA or not agreed:
             coef = Decimal("1")
-        elif agreed:
+        else:
             if str(d.floor) not in agreed:
                 raise DomainError(ErrorCode.INVALID,
                                   _("Floor %(floor)s has no agreed coefficient.")
                                   % {"floor": d.floor}, field=field)
             coef = Decimal(agreed[str(d.floor)])
-        else:
-            coef = default_coefficient(d.floor)
         out.append((d, coef, Fraction(coef) * Fraction(d.area)))
     return out
 

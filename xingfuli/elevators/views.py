@@ -118,6 +118,10 @@ def _choices_of(project: Project, roll: selectors.Roll) -> tuple[list[tuple[int,
     return owners, sorted(dwellings, key=lambda x: x[1])
 
 
+def _table_text(table: dict[str, str]) -> str:
+    return ", ".join(f"{k}:{v}" for k, v in sorted(table.items(), key=lambda kv: int(kv[0])))
+
+
 def _context(request: HttpRequest, project_id: int, **overrides: Any) -> dict[str, Any]:
     actor = _actor(request)
     project = selectors.access_project(actor=actor, project_id=project_id)
@@ -155,10 +159,12 @@ def _context(request: HttpRequest, project_id: int, **overrides: Any) -> dict[st
         "maintenance_method": project.maintenance_method, "version": project.version,
         "subsidy": sum((s.amount for s in funding.sources if s.kind == "subsidy"), 0) or None,
         "outside": sum((s.amount for s in funding.sources if s.kind != "subsidy"), 0) or None,
-        "floor_coefficients": ", ".join(f"{k}:{v}" for k, v in
-                                        sorted(project.floor_coefficients.items(),
-                                               key=lambda kv: int(kv[0]))),
+        "floor_coefficients": _table_text(project.floor_coefficients),
+        "maintenance_coefficients": _table_text(project.maintenance_coefficients),
     })
+    if manage and project.stage in services.EDITABLE_PLAN_STAGES:
+        plan.fields["adopt_suggested"].help_text = _("Suggested: %(table)s") % {
+            "table": _table_text(selectors.suggested_coefficients(project))}
     paper = PaperBallotForm()
     paper.fields["owner_id"].choices = owner_choices  # type: ignore[attr-defined]
     contribution = ContributionForm(initial={"on": today, "idempotency_key": uuid.uuid4().hex})
@@ -228,7 +234,7 @@ def advance(request: HttpRequest, project_id: int) -> HttpResponse:
     return _act(request, project_id, AdvanceForm(request.POST), "advance_form", "stages", call)
 
 
-def _coefficients(text: str) -> dict[str, str]:
+def _coefficients(text: str, field: str = "floor_coefficients") -> dict[str, str]:
     out: dict[str, str] = {}
     for part in text.replace("，", ",").replace("：", ":").split(","):
         part = part.strip()
@@ -238,7 +244,7 @@ def _coefficients(text: str) -> dict[str, str]:
         if not _sep:
             raise DomainError(ErrorCode.INVALID,
                               _("Write each floor as floor:coefficient, like 2:0.5."),
-                              field="floor_coefficients")
+                              field=field)
         out[floor.strip()] = coef.strip()
     return out
 
@@ -253,10 +259,16 @@ def plan(request: HttpRequest, project_id: int) -> HttpResponse:
                    for key, kind, label in (("subsidy", "subsidy", _("Government subsidy")),
                                             ("outside", "outside", _("Outside capital")))
                    if d.get(key)]
+        floor = _coefficients(d["floor_coefficients"])
+        upkeep = _coefficients(d["maintenance_coefficients"], "maintenance_coefficients")
+        if d["adopt_suggested"]:  # the owners agreed the default table: record it as theirs
+            suggested = selectors.suggested_coefficients(
+                selectors.access_project(actor=actor, project_id=project_id))
+            floor, upkeep = floor or suggested, upkeep or suggested
         return services.project_plan_set(
             actor=actor, project_id=project_id, version=d["version"], budget=d["budget"],
             maintenance_yearly=d["maintenance_yearly"], sharing_method=d["sharing_method"],
-            floor_coefficients=_coefficients(d["floor_coefficients"]),
+            floor_coefficients=floor, maintenance_coefficients=upkeep,
             maintenance_method=d["maintenance_method"], sources=sources,
             shaft_dwelling_ids=[int(x) for x in request.POST.getlist("shaft") if x.isdigit()])
 

@@ -63,12 +63,18 @@ def _plan(world, project, **kw):
     return services.project_plan_set(actor=world.carol, project_id=project.pk, **args)
 
 
-def test_default_floor_table_ground_floor_pays_nothing_and_shares_sum(world):
+def test_adopted_default_table_ground_floor_pays_nothing_and_shares_sum(world):
     building, _dwellings = unit_with(world, ["63.27", "71.03", "63.27", "71.03", "63.27",
                                             "71.03", "63.27", "71.03", "59.99", "88.88",
                                             "59.99", "88.88", "59.99", "88.88"], rooms=2)
     project = project_at(world, building, stage=Stage.PLAN)
+    # The default table is a suggestion for the project's floors; the owners adopted it.
+    suggested = selectors.suggested_coefficients(project)
+    assert suggested == {"1": "0", "2": "0.5", "3": "0.8", "4": "1.0", "5": "1.2",
+                         "6": "1.35", "7": "1.5"}
     project = _plan(world, project, budget="412345.67", maintenance_yearly="9876.54",
+                    sharing_method="floor", floor_coefficients=suggested,
+                    maintenance_method="floor", maintenance_coefficients=suggested,
                     sources=[{"kind": "subsidy", "name": "区级补助", "amount": "100000.00"},
                              {"kind": "outside", "name": "电梯公司让利", "amount": "12345.66"}])
     shares = list(CostShare.objects.filter(project=project, kind="construction"))
@@ -94,18 +100,52 @@ def test_by_area_when_no_agreement(world):
     assert amounts == [Decimal("250.00"), Decimal("250.00"), Decimal("500.01")]
 
 
+def test_no_agreed_table_means_by_area_to_the_fen_never_the_default_table(world):
+    """RULES.md: with no agreed floor coefficients the cost goes by area (Civil Code Art. 283).
+    A plan that names no method and no table is split by area, ground floor included."""
+    areas = ["63.27", "71.03", "59.99", "88.88", "47.51", "101.13", "66.66"]
+    building, dwellings = unit_with(world, areas)
+    project = project_at(world, building, stage=Stage.PLAN)
+    assert Project._meta.get_field("sharing_method").default == "area"
+    project = _plan(world, project, budget="300000.01", maintenance_yearly="7777.77")
+    assert (project.sharing_method, project.floor_coefficients) == ("area", {})
+    assert project.maintenance_method == "area"
+    whole = sum(Fraction(Decimal(a)) for a in areas)
+    for kind, total in (("construction", Decimal("300000.01")),
+                        ("maintenance", Decimal("7777.77"))):
+        shares = {s.dwelling_id: s for s in CostShare.objects.filter(project=project, kind=kind)}
+        assert sum(s.amount for s in shares.values()) == total  # exact to the fen
+        for d, area in zip(dwellings, areas, strict=True):
+            share = shares[d.pk]
+            assert share.coefficient == 1  # the ground floor pays its part too
+            exact = Fraction(total) * Fraction(Decimal(area)) / whole
+            assert abs(Fraction(share.amount) - exact) < Fraction(1, 100)
+    # The floor method without an agreed table is refused, naming the field; nothing changes.
+    for kw, field in (({"sharing_method": "floor"}, "floor_coefficients"),
+                      ({"maintenance_method": "floor"}, "maintenance_coefficients")):
+        with pytest.raises(DomainError) as exc:
+            _plan(world, project, budget="1.00", **kw)
+        assert (exc.value.code, exc.value.field) == (ErrorCode.INVALID, field)
+        project.refresh_from_db()
+        assert project.budget == Decimal("300000.01") and project.sharing_method == "area"
+        assert sum(CostShare.objects.filter(project=project, kind="construction")
+                   .values_list("amount", flat=True)) == Decimal("300000.01")
+
+
 def test_agreed_coefficients_must_cover_every_floor(world):
     building, _d = unit_with(world, ["50.00", "50.00", "50.00"])
     project = project_at(world, building, stage=Stage.PLAN)
     with pytest.raises(DomainError) as exc:
-        _plan(world, project, floor_coefficients={"1": "0", "2": "1"})
+        _plan(world, project, sharing_method="floor", floor_coefficients={"1": "0", "2": "1"})
     assert exc.value.field == "floor_coefficients"
     with pytest.raises(DomainError) as exc:
-        _plan(world, project, floor_coefficients={"1": "-1", "2": "1", "3": "1"})
+        _plan(world, project, sharing_method="floor",
+              floor_coefficients={"1": "-1", "2": "1", "3": "1"})
     assert exc.value.field == "floor_coefficients"
     project.refresh_from_db()
     assert project.budget == 0 and not CostShare.objects.exists()  # nothing changed
-    _plan(world, project, floor_coefficients={"1": "0", "2": "1", "3": "2"}, budget="900.00")
+    _plan(world, project, sharing_method="floor", floor_coefficients={"1": "0", "2": "1", "3": "2"},
+          budget="900.00")
     assert sorted(CostShare.objects.filter(kind="construction").values_list(
         "amount", flat=True)) == [Decimal("0.00"), Decimal("300.00"), Decimal("600.00")]
 
@@ -297,3 +337,29 @@ def test_meetings_and_site_visits_are_counted_and_idempotent(world):
     assert exc.value.field == "kind"
     with pytest.raises(Forbidden):
         services.activity_record(kind="meeting", **{**kw, "actor": world.gina})
+
+
+def test_migration_writes_down_the_table_old_shares_used_or_moves_to_area(world):
+    """Projects saved when "floor with no table" meant the default table: those with shares keep
+    them and get the coefficients used as their table; those without shares go by area."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("xingfuli.elevators.migrations.0002_share_by_area_unless_agreed")
+    building, dwellings = unit_with(world, ["50.00", "60.00"])
+    computed = project_at(world, building, stage=Stage.PLAN)
+    for d, coef in zip(dwellings, ("0", "0.5"), strict=True):
+        CostShare.objects.create(project=computed, dwelling=d, kind="construction",
+                                 coefficient=Decimal(coef), area=d.area or 0, amount=Decimal("1"))
+    other, _d = unit_with(world, ["50.00"])
+    empty = project_at(world, other, stage=Stage.INTENTION)
+    Project.objects.filter(pk__in=[computed.pk, empty.pk]).update(
+        sharing_method="floor", maintenance_method="floor")
+    migration.record_tables(apps, None)
+    computed.refresh_from_db()
+    empty.refresh_from_db()
+    assert (computed.sharing_method, computed.floor_coefficients) == (
+        "floor", {"1": "0.000", "2": "0.500"})
+    assert computed.maintenance_method == "area"  # it had no maintenance shares
+    assert (empty.sharing_method, empty.maintenance_method) == ("area", "area")

@@ -210,3 +210,28 @@ def test_sheet_pdf(world, login):
     r = login(world.carol).get(f"/elevators/{project.pk}/sheet.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     json.dumps(project.pk)
+
+
+def test_plan_page_offers_the_default_table_and_records_it_only_when_adopted(world, login):
+    building, _dwellings = unit_with(world, ["50.00", "60.00", "70.00"])
+    project = project_at(world, building, stage=Stage.PLAN)
+    client = login(world.carol)
+    page = client.get(f"/elevators/{project.pk}/").content.decode()
+    assert "1:0, 2:0.5, 3:0.8" in page  # the suggestion, shown beside the checkbox
+    form = {"budget": "1800.00", "maintenance_yearly": "0", "version": project.version,
+            "sharing_method": "floor", "maintenance_method": "area",
+            "floor_coefficients": "", "maintenance_coefficients": ""}
+    # The floor method with no table and nothing adopted: refused beside the field.
+    response = client.post(f"/elevators/{project.pk}/plan/", form)
+    assert response.status_code == 400
+    assert 'id="id_floor_coefficients-error"' in response.content.decode()
+    project.refresh_from_db()
+    assert project.floor_coefficients == {} and not project.shares.exists()
+    # The owners adopted the suggested table: it is recorded as theirs.
+    response = client.post(f"/elevators/{project.pk}/plan/", {**form, "adopt_suggested": "on"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.sharing_method == "floor"
+    assert project.floor_coefficients == {"1": "0", "2": "0.5", "3": "0.8"}
+    shares = sorted(project.shares.filter(kind="construction").values_list("amount", flat=True))
+    assert sum(shares) == 1800 and shares[0] == 0  # the ground floor pays nothing
