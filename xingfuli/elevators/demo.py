@@ -26,10 +26,11 @@ from xingfuli.elevators.models import (
     CostShare,
     FundingSource,
     Project,
+    SharingMethod,
     Stage,
     StageEvent,
 )
-from xingfuli.elevators.services import default_coefficient, notice_end, split_fen
+from xingfuli.elevators.services import notice_end, split_fen, suggested_coefficients
 from xingfuli.registry.models import Owner, Resident
 
 OWNER_MOBILE = "13800000111"  # an owner who votes online on the open vote
@@ -41,19 +42,24 @@ ZERO = Decimal("0.00")
 
 
 def _timeline(rng: random.Random, stage: str, end: dt.date) -> list[tuple[str, dt.date]]:
-    """Entry dates of every stage up to `stage`, the last one on or before `end`."""
+    """Entry dates of every stage up to `stage`, the last one on `end`.
+
+    Built backwards from `end`, by the app's own rule: consent starts after the notice's last
+    day (`notice_end`, which moves past weekends and holidays), as `project_advance` demands."""
     reached = STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]
     gaps: dict[str, tuple[int, int]] = {
             Stage.DESIGN: (20, 60), Stage.PLAN: (20, 50), Stage.NOTICE: (10, 30),
             Stage.CONSENT: (17, 20), Stage.APPROVAL: (20, 40), Stage.CONSTRUCTION: (30, 90),
             Stage.COMMISSIONING: (60, 120), Stage.IN_USE: (10, 25)}
-    steps = [rng.randint(*gaps[s]) for s in reached[1:]]
-    start = end - dt.timedelta(days=sum(steps))
-    out, day = [(reached[0], start)], start
-    for s, gap in zip(reached[1:], steps, strict=True):
-        day += dt.timedelta(days=gap)
-        out.append((s, day))
-    return out
+    out, day = [(reached[-1], end)], end
+    for later, s in zip(reached[:0:-1], reached[-2::-1], strict=True):
+        entered = day - dt.timedelta(days=rng.randint(*gaps[later]))
+        if later == Stage.CONSENT:  # `s` is the notice: it must be over before `day`
+            while notice_end(entered) >= day:
+                entered -= dt.timedelta(days=1)
+        out.append((s, entered))
+        day = entered
+    return out[::-1]
 
 
 def build_elevators(world: DemoWorld) -> None:
@@ -83,12 +89,20 @@ def build_elevators(world: DemoWorld) -> None:
         times = _timeline(rng, stage, end)
         timelines.append(times)
         budget = Decimal(rng.randrange(260, 330) * 1000)
+        # From the plan on: the owners agreed the suggested floor table, except now and then
+        # a unit that agreed none and shares by area.
+        table = (suggested_coefficients(d.dwelling.floor for d in by_unit[unit_id])
+                 if STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.PLAN) and n % 6 != 5
+                 else {})
+        method = SharingMethod.FLOOR if table else SharingMethod.AREA
         p = Project(
             community=community, building=place.building, unit=place.unit,
             name=f"{place.building.number}栋{place.unit.number}单元加装电梯", stage=stage,
             stage_since=times[-1][1], created_at=world.now, created_by_id=staff_id,
             budget=budget if stage != Stage.INTENTION else ZERO,
             maintenance_yearly=Decimal(rng.randrange(60, 90) * 100),
+            sharing_method=method, floor_coefficients=table, maintenance_method=method,
+            maintenance_coefficients=table,
         )
         entered = dict(times)
         if Stage.NOTICE in entered:
@@ -129,8 +143,9 @@ def build_elevators(world: DemoWorld) -> None:
             sources.append(FundingSource(project=p, kind=FundingSource.Kind.SUBSIDY,
                                          name="既有住宅增设电梯财政补助", amount=subsidy))
         owners_total = p.budget - subsidy
-        weighted = sorted(((d.dwelling, default_coefficient(d.dwelling.floor))
-                           for d in places), key=lambda x: (-x[0].floor, x[0].room))
+        weighted = sorted(((d.dwelling, Decimal(p.floor_coefficients.get(
+                               str(d.dwelling.floor), "1"))) for d in places),
+                          key=lambda x: (-x[0].floor, x[0].room))
         construction = split_fen(owners_total, [(d.pk, Fraction(c) * Fraction(d.area or 0))
                                                 for d, c in weighted])
         upkeep = split_fen(p.maintenance_yearly, [(d.pk, Fraction(c) * Fraction(d.area or 0))
