@@ -51,6 +51,8 @@ def delivery_sheets(*, canteen: Canteen, day: dt.date, runs: Iterable[DeliveryRu
     labels: list[list[object]] = []
     for run in runs:
         stops = list(run.deliveries.all())
+        if not stops:
+            continue  # every meal of the run was cancelled: nothing to carry
         volunteer = run.volunteer.name if run.volunteer else pgettext("volunteer", "not assigned")
         story.append(pdf.Paragraph(_("Building %(b)s · %(n)s meals · volunteer: %(v)s") % {
             "b": run.building.number, "n": len(stops), "v": volunteer}, s["heading"]))

@@ -505,6 +505,16 @@ def _place_delivery(order: Order, diner: Diner) -> Delivery:
     return Delivery.objects.create(run=run, order=order)
 
 
+def _remove_delivery(order: Order) -> None:
+    """Take a cancelled meal out of its run; a run left without meals goes too (an empty run
+    is nothing to carry, print or assign)."""
+    run_id = Delivery.objects.filter(order=order).values_list("run_id", flat=True).first()
+    if run_id is None:
+        return
+    Delivery.objects.filter(order=order).delete()
+    DeliveryRun.objects.filter(pk=run_id, deliveries__isnull=True).delete()
+
+
 def _bookable_days(canteen: Canteen, days: list[dt.date], *, now: dt.datetime,
                    field: str = "day") -> None:
     """Every day is open, has a published menu and is before its cut-off."""
@@ -615,7 +625,7 @@ def order_cancel(*, actor: User, order_id: int) -> Order:
     order.cancelled_at = _now()
     order.cancelled_by = actor
     _bump(order, "status", "cancelled_at", "cancelled_by")
-    Delivery.objects.filter(order=order).delete()
+    _remove_delivery(order)
     audit.record("canteen.order.cancelled", actor=actor, target=order,
                  community_id=order.canteen.community_id, day=order.day.isoformat())
     return order
@@ -805,7 +815,7 @@ def standing_order_stop(*, actor: User, standing_id: int) -> StandingOrder:
             order.status = Order.Status.CANCELLED
             order.cancelled_at, order.cancelled_by = now, actor
             _bump(order, "status", "cancelled_at", "cancelled_by")
-            Delivery.objects.filter(order=order).delete()
+            _remove_delivery(order)
     audit.record("canteen.standing.stopped", actor=actor, target=so,
                  community_id=so.diner.canteen.community_id)
     return so

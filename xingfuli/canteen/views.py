@@ -348,6 +348,9 @@ def menu_edit(request: HttpRequest, menu_id: int) -> HttpResponse:
 @require_GET
 def menu_poster(request: HttpRequest, menu_id: int) -> HttpResponse:
     menu = selectors.access_menu(actor=_actor(request), menu_id=menu_id)
+    if menu.status != WeeklyMenu.Status.PUBLISHED:
+        raise DomainError(ErrorCode.CONFLICT, _("This menu is still a draft: publish it before "
+                                                "printing the poster."), field="status")
     url = request.build_absolute_uri(reverse("canteen:menu") + f"?canteen={menu.canteen_id}")
     content = documents.menu_poster(canteen=menu.canteen, week_start=menu.week_start,
                                     days=selectors.menu_days(menu), url=url)
