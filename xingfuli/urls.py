@@ -20,6 +20,7 @@ urlpatterns = [
     path("party/", include("xingfuli.party.urls")),
     path("survey/", include("xingfuli.survey.urls")),
     path("dashboard/", include("xingfuli.dashboard.urls")),
+    path("saved-views/", include("xingfuli.core.saved_views_pages")),
     path("b/", include("xingfuli.dashboard.public_urls")),  # a building's public notice board
     path("open311/v2/", include("xingfuli.requests.open311.urls")),
     path("api/v1/", api.urls),

@@ -364,3 +364,26 @@ from xingfuli.core.scheduling_models import (  # noqa: E402, F401
     SessionRole,
     SessionSeries,
 )
+
+
+class SavedView(models.Model):
+    """A filter a user saved under a name for one list page (`page`: a key of
+    `xingfuli.core.saved_views.PAGES`, e.g. "requests.inbox"). Private to its owner."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="saved_views",
+                             verbose_name=_("user"))
+    page = models.CharField(_("page"), max_length=50)
+    name = models.CharField(_("name"), max_length=50)
+    querystring = models.CharField(_("filter"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        # Also the index the page's one query reads (user, page, name order).
+        constraints = [
+            models.UniqueConstraint(fields=["user", "page", "name"], name="saved_view_name_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.page}: {self.name}"

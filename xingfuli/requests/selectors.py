@@ -37,6 +37,12 @@ class InboxFilter:
     team_id: int | None = None
     overdue: bool = False
     open_only: bool = False
+    type: str = ""
+    channel: str = ""
+    text: str = ""  # words in the title or the description (or a number, matched exactly)
+    number: str = ""  # a request number, exactly (WQ-2026-000123)
+    submitted_from: dt.datetime | None = None
+    submitted_before: dt.datetime | None = None  # exclusive
 
 
 def requests_for_inbox(*, actor: User, filters: InboxFilter | None = None,
@@ -61,6 +67,20 @@ def requests_for_inbox(*, actor: User, filters: InboxFilter | None = None,
         qs = qs.filter(team_id=f.team_id)
     if f.overdue:
         qs = qs.filter(overdue_q(now or timezone.now()))
+    if f.type:
+        qs = qs.filter(type=f.type)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.number:
+        qs = qs.filter(number=f.number.strip().upper())
+    if f.text:
+        # A substring scan of the scope's rows; a pasted number is found exactly.
+        qs = qs.filter(Q(title__icontains=f.text) | Q(description__icontains=f.text)
+                       | Q(number=f.text.upper()))
+    if f.submitted_from is not None:
+        qs = qs.filter(submitted_at__gte=f.submitted_from)
+    if f.submitted_before is not None:
+        qs = qs.filter(submitted_at__lt=f.submitted_before)
     return qs.order_by("-submitted_at", "-id")
 
 

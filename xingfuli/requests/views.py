@@ -33,7 +33,6 @@ from xingfuli.registry.selectors import PublicBuilding, public_building
 from xingfuli.requests import selectors, services
 from xingfuli.requests.forms import (
     ActionForm,
-    InboxFilterForm,
     IntakeForm,
     ReportForm,
     category_choices,
@@ -233,8 +232,11 @@ def _may_work(actor: User) -> bool:
         Capability.HANDLE_REQUEST, Capability.DISPATCH_REQUEST, Capability.HANDLE_JOB))
 
 
+INBOX_PAGE = "requests.inbox"  # the inbox's key for saved views (xingfuli.core.saved_views)
+
+
 def saved_views(actor: User) -> list[tuple[str, str, str]]:
-    """A few fixed named filters: (key, name, query string)."""
+    """The fixed presets: (key, name, query string). A user's own views are SavedView rows."""
     scope = scope_of(actor)
     level = Level.GRID if scope.grids and not (scope.communities or scope.everything) \
         else Level.COMMUNITY
@@ -247,6 +249,11 @@ def saved_views(actor: User) -> list[tuple[str, str, str]]:
 
 @page
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The staff inbox: filters (an invalid one is shown next to its field, with a 400, and
+    left out), the presets and the user's own saved views (one query)."""
+    from xingfuli.core.saved_views import clean_querystring, saved_views_for
+    from xingfuli.requests.inbox_forms import InboxSearchForm
+
     actor = _actor(request)
     if not _may_work(actor):
         if has_capability(actor, Capability.REPORT_REQUEST):
@@ -255,15 +262,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     categories = selectors.categories_for(actor=actor)
     grids = list(grid_selectors.grids_for(actor=actor))
     teams = list(property_selectors.teams_for(actor=actor))
-    form = InboxFilterForm(request.GET, categories=categories, grids=grids, teams=teams)
-    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
-    filters = selectors.InboxFilter(
-        status=[data["status"]] if data.get("status") else (),
-        level=data.get("level") or "", category_id=data.get("category"),
-        grid_id=data.get("grid"), team_id=data.get("team"),
-        overdue=bool(data.get("overdue")), open_only=bool(data.get("open")),
-    )
-    qs = selectors.requests_for_inbox(actor=actor, filters=filters)
+    form = InboxSearchForm(request.GET, categories=categories, grids=grids, teams=teams)
+    valid = form.is_valid()
+    qs = selectors.requests_for_inbox(actor=actor, filters=form.filters())
     paginator = CappedPaginator(qs, PER_PAGE)
     page_obj = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
@@ -274,12 +275,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
             for r in page_obj.object_list]
     query = request.GET.copy()
     query.pop("page", None)
+    filter_query = clean_querystring(query.urlencode())
     return render(request, "requests/inbox.html", {
         "form": form, "page": page_obj, "rows": rows, "views": saved_views(actor),
-        "query": query.urlencode(),
+        "saved": saved_views_for(actor=actor, page=INBOX_PAGE), "page_key": INBOX_PAGE,
+        "query": query.urlencode(), "filter_query": filter_query,
+        "bad_fields": [str(form.fields[f].label) for f in form.errors if f in form.fields],
         "can_record": has_capability(actor, Capability.REPORT_REQUEST)
         and _is_staff_side(actor),
-    })
+    }, status=200 if valid else 400)
 
 
 # --- 3. the request page --------------------------------------------------------------------
