@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern] = [
     path("my-jobs/", views.my_jobs, name="my_jobs"),
     path("<int:request_id>/", views.detail, name="detail"),
     path("<int:request_id>/act/<str:action>/", views.act, name="act"),
+    path("<int:request_id>/reply/", views.reply, name="reply"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("open311-clients/", views.open311_clients, name="open311_clients"),
 ]

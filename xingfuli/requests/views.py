@@ -329,7 +329,8 @@ def _action_forms(
 def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any]:
     req = selectors.access_request(actor=actor, request_id=request_id)
     timeline = selectors.request_timeline(actor=actor, request_id=request_id)
-    staff_side = _is_staff_side(actor) or _may_work(actor)
+    street = services.is_street_officer_for(actor, req)  # referred up to the actor's street
+    staff_side = _is_staff_side(actor) or _may_work(actor) or street
     similar = (selectors.similar_open_requests(
         actor=actor, category_id=req.category_id, building_id=req.building_id,
         floor=req.floor, place=req.place, exclude_id=req.pk) if staff_side else [])
@@ -340,6 +341,7 @@ def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any
         "sla": sla_words(req), "staff_side": staff_side,
         "resident_words": resident_status_words(req), "similar": similar,
         "actions": _action_forms(actor, req, bound=extra.pop("bound", None)),
+        "may_reply": street and services.may_reply(actor=actor, req=req),
         **extra,
     }
 
@@ -453,6 +455,25 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
     context = _detail_context(actor, request_id, bound=(chosen, form), notice=notice,
                               failed=str(chosen))
     return render(request, "requests/detail.html", context, status=409 if notice else 400)
+
+
+@page
+@require_POST
+def reply(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The street's reply on a request referred to it (services.request_reply)."""
+    actor = _actor(request)
+    selectors.access_request(actor=actor, request_id=request_id)  # 404 before anything else
+    try:
+        services.request_reply(actor=actor, request_id=request_id,
+                               note=request.POST.get("note", ""),
+                               version=_int(request.POST.get("version")))
+    except DomainError as exc:
+        if isinstance(exc, NotFound | Forbidden):
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Your reply is recorded; the community is told."))
+    return redirect("requests:detail", request_id=request_id)
 
 
 # --- 4. my jobs -----------------------------------------------------------------------------
