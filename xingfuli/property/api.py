@@ -10,6 +10,7 @@ from ninja import Router, Status
 
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.property import selectors, services
+from xingfuli.property.board import BoardRow, team_board
 from xingfuli.property.models import (
     BudgetApproval,
     Fund,
@@ -23,6 +24,7 @@ from xingfuli.property.models import (
 from xingfuli.property.schemas import (
     ApprovalIn,
     ApprovalOut,
+    BoardOut,
     BuildingsIn,
     CenterDetailOut,
     CenterIn,
@@ -172,6 +174,33 @@ def team_create(request: HttpRequest, center_id: int, payload: TeamIn) -> (
         phone=payload.phone, dispatch_mode=payload.dispatch_mode,
     )
     return Status(201, team_detail(request, team.pk))
+
+
+def _job_out(row: BoardRow) -> dict[str, Any]:
+    from django.urls import reverse
+
+    r = row.req
+    return {
+        "id": r.pk, "number": r.number, "title": r.title, "status": r.status,
+        "status_label": str(r.get_status_display()), "level": r.level,
+        "category": r.category.name, "place": row.place,
+        "building": r.building.number if r.building_id and r.building else None,
+        "floor": r.floor, "assignee_id": r.assignee_id,
+        "assignee": r.assignee.name if r.assignee_id and r.assignee else None,
+        "submitted_at": r.submitted_at, "due_resolution_at": r.due_resolution_at,
+        "seconds_left": row.seconds_left, "overdue": row.overdue, "due_words": row.due_words,
+        "paused": r.paused_at is not None, "in_pool": row.in_pool,
+        "actions": [{"action": a, "label": label} for a, label in row.actions],
+        "url": reverse("requests:detail", args=[r.pk]),
+    }
+
+
+@router.get("/teams/{team_id}/board", response=BoardOut,
+            summary="A team's board: its open jobs, oldest due first, and its pool")
+def team_board_get(request: HttpRequest, team_id: int) -> dict[str, Any]:
+    board = team_board(actor=_actor(request), team_id=team_id)
+    return {"team": _team_out(board.team), "count": board.count, "truncated": board.truncated,
+            "jobs": [_job_out(r) for r in board.rows], "pool": [_job_out(r) for r in board.pool]}
 
 
 @router.get("/teams/{team_id}", response=TeamDetailOut, summary="A team with its members")

@@ -202,3 +202,40 @@ class SpendingIn(Schema):
 class ApprovalIn(Schema):
     new_ceiling: Decimal
     reason: str = Field(max_length=500)
+
+
+class BoardActionOut(Schema):
+    action: str
+    label: str
+
+
+class BoardJobOut(Schema):
+    id: int
+    number: str
+    title: str
+    status: str
+    status_label: str
+    level: str
+    category: str
+    place: str
+    building: str | None
+    floor: int | None
+    assignee_id: int | None
+    assignee: str | None
+    submitted_at: dt.datetime
+    due_resolution_at: dt.datetime | None
+    seconds_left: int | None = Field(description="to the resolution target; negative: overdue")
+    overdue: bool
+    due_words: str
+    paused: bool
+    in_pool: bool
+    actions: list[BoardActionOut]
+    url: str
+
+
+class BoardOut(Schema):
+    team: TeamOut
+    count: int
+    truncated: bool
+    jobs: list[BoardJobOut] = Field(description="oldest due first; in pool mode without the pool")
+    pool: list[BoardJobOut]

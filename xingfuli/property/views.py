@@ -21,6 +21,7 @@ from xingfuli.core.pages import form_error as _form_error
 from xingfuli.core.pages import is_htmx as _is_htmx
 from xingfuli.core.pages import staff_page
 from xingfuli.property import selectors, services
+from xingfuli.property.board import may_see_board, my_board_team, team_board
 from xingfuli.property.forms import (
     AcceptForm,
     BudgetApprovalForm,
@@ -184,6 +185,8 @@ def _team_context(actor: User, team_id: int, **forms: Any) -> dict[str, Any]:
         }),
         "role_form": None,
         "role_member_id": None,
+        "board_url": reverse("property:board", args=[team.pk])
+        if may_see_board(actor, team) else "",
     }
     context.update(forms)
     return context
@@ -565,3 +568,21 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.success(request, _("The project is saved."))
         return redirect("property:project", project.pk)
     return _project_failed(actor, request, project.pk, edit_form=form)
+
+
+# --- the team's board ----------------------------------------------------------------------
+
+
+@staff_page
+@require_GET
+def board(request: HttpRequest, team_id: int) -> HttpResponse:
+    """The team's open work, oldest due first, and its pool."""
+    found = team_board(actor=_actor(request), team_id=team_id)
+    return render(request, "property/board.html", {"board": found, "team": found.team})
+
+
+@staff_page
+@require_GET
+def my_board(request: HttpRequest) -> HttpResponse:
+    """A team member's way to their team's board (linked from "my jobs")."""
+    return redirect("property:board", my_board_team(actor=_actor(request)))
