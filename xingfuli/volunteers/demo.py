@@ -53,49 +53,75 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
 
 
-def _one_off_plan(year: int, today: dt.date) -> list[tuple[str, str, str, dt.date, int,
-                                                            tuple[tuple[str, str, int], ...],
-                                                            int]]:
-    """(title, kind, festival, date, team index, roles, participant places)."""
-    fest = {f.name: f.date for f in festivals(year)}
-    plan: list[tuple[str, str, str, dt.date, int, tuple[tuple[str, str, int], ...], int]] = [
-        ("春节写春联送福字", "festival", "春节", fest["春节"] - dt.timedelta(days=5), 1,
-         (("calligrapher", "书法志愿者", 4),), 60),
-        ("元宵节猜灯谜", "festival", "元宵节", fest["元宵节"], 1, (("helper", "引导员", 3),), 80),
-        ("清明节缅怀先烈", "festival", "清明节", fest["清明节"] - dt.timedelta(days=2), 0,
-         (("guide", "讲解员", 2),), 40),
-        ("端午节包粽子", "festival", "端午节", fest["端午节"] - dt.timedelta(days=1), 3,
-         (("cook", "厨艺志愿者", 4),), 50),
-        ("中秋节邻里茶话会", "festival", "中秋节", fest["中秋节"] - dt.timedelta(days=1), 1,
-         (("helper", "服务志愿者", 4),), 60),
-        ("重阳节健身活动", "festival", "重阳节", fest["重阳节"], 8,
-         (("coach", "健身指导", 2), ("medic", "量血压", 2)), 60),
-        ("重阳节义剪", "festival", "重阳节", fest["重阳节"], 4,
-         (("barber", "理发师", 4), ("helper", "引导员", 1)), 40),
-        ("重阳节金婚照", "festival", "重阳节", fest["重阳节"], 10,
+Plan = list[tuple[str, str, str, dt.date, int, tuple[tuple[str, str, int], ...], int]]
+
+
+def year_before(moment: dt.datetime) -> dt.datetime:
+    """The same moment a year earlier (28 February for 29 February): the start of "the last 12
+    months" in which the demo holds the article's year of activities."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)
+
+
+def _last_before(candidates: Sequence[dt.date], today: dt.date) -> dt.date | None:
+    """The latest of the dates that is at least two days ago and within the last 12 months."""
+    first = year_before(_at(today, 12)).date() + dt.timedelta(days=1)
+    past = [d for d in candidates if first <= d <= today - dt.timedelta(days=2)]
+    return max(past) if past else None
+
+
+def _one_off_plan(today: dt.date) -> Plan:
+    """(title, kind, festival, date, team index, roles, participant places): HELD_ONE_OFF
+    activities held in the 12 months before `today`, whatever the day of the year — each
+    festival on its last occurrence, the last four quarterly birthday parties, and weekly
+    service days going back from today to make up the number."""
+    year = today.year
+    fest: dict[str, list[dt.date]] = {}
+    for y in (year - 1, year):
+        for f in festivals(y):
+            fest.setdefault(f.name, []).append(f.date)
+    festival_events = (
+        ("春节写春联送福字", "春节", -5, 1, (("calligrapher", "书法志愿者", 4),), 60),
+        ("元宵节猜灯谜", "元宵节", 0, 1, (("helper", "引导员", 3),), 80),
+        ("清明节缅怀先烈", "清明节", -2, 0, (("guide", "讲解员", 2),), 40),
+        ("端午节包粽子", "端午节", -1, 3, (("cook", "厨艺志愿者", 4),), 50),
+        ("中秋节邻里茶话会", "中秋节", -1, 1, (("helper", "服务志愿者", 4),), 60),
+        ("重阳节健身活动", "重阳节", 0, 8, (("coach", "健身指导", 2), ("medic", "量血压", 2)), 60),
+        ("重阳节义剪", "重阳节", 0, 4, (("barber", "理发师", 4), ("helper", "引导员", 1)), 40),
+        ("重阳节金婚照", "重阳节", 0, 10,
          (("photographer", "摄影师", 2), ("makeup", "化妆师", 1)), 20),
-        ("重阳节长桌宴", "festival", "重阳节", fest["重阳节"], 3,
-         (("cook", "厨艺志愿者", 6), ("server", "服务志愿者", 4)), 120),
-    ]
-    for q, month in enumerate((3, 6, 9, 11), start=1):
-        plan.append((f"第{q}季度八十岁老人集体生日会", "birthday", "",
-                     dt.date(year, month, 20), 3, (("helper", "服务志愿者", 4),), 40))
+        ("重阳节长桌宴", "重阳节", 0, 3, (("cook", "厨艺志愿者", 6), ("server", "服务志愿者", 4)),
+         120),
+    )
+    plan: Plan = []
+    for title, name, shift, team, roles, places in festival_events:
+        day = _last_before([d + dt.timedelta(days=shift) for d in fest[name]], today)
+        if day is not None:
+            plan.append((title, "festival", name, day, team, roles, places))
+    parties = sorted((dt.date(y, m, 20), q) for y in (year - 1, year)
+                     for q, m in enumerate((3, 6, 9, 11), start=1)
+                     if dt.date(y, m, 20) <= today - dt.timedelta(days=2))[-4:]
+    for day, q in parties:
+        plan.append((f"第{q}季度八十岁老人集体生日会", "birthday", "", day, 3,
+                     (("helper", "服务志愿者", 4),), 40))
     themes = (
         ("红岩先锋入户走访", 0), ("政策宣讲进楼栋", 0), ("邻里纠纷调解日", 2),
         ("法律咨询进社区", 2), ("独居老人陪伴", 3), ("健康义诊", 8), ("平安巡逻", 6),
         ("楼道清扫", 7), ("垃圾分类宣传", 7), ("便民维修", 11), ("磨刀补鞋", 11),
         ("送餐上门培训", 5), ("防诈骗讲座", 0), ("青少年课后辅导", 9), ("消防安全演练", 6),
     )
-    day = dt.date(year, 1, 10)
+    taken = {p[3] for p in plan}
+    day = today - dt.timedelta(days=3)
     i = 0
     while len(plan) < HELD_ONE_OFF:
-        title, team = themes[i % len(themes)]
-        if day >= today - dt.timedelta(days=2):
-            day = dt.date(year, 1, 10) + dt.timedelta(days=3 + i)
-        plan.append((title, "service", "", day, team, (("volunteer", "志愿者", 4),), 30))
-        day += dt.timedelta(days=7)
-        i += 1
-    return plan
+        if day not in taken:
+            title, team = themes[i % len(themes)]
+            plan.append((title, "service", "", day, team, (("volunteer", "志愿者", 4),), 30))
+            i += 1
+        day -= dt.timedelta(days=7)
+    return sorted(plan, key=lambda p: p[3])
 
 
 def build_volunteers(world: DemoWorld) -> None:
@@ -164,7 +190,7 @@ def build_volunteers(world: DemoWorld) -> None:
     )
 
     # Activities: 50 one-off held, the two weekly classes, and 冬至 to come.
-    plan = _one_off_plan(year, today)
+    plan = _one_off_plan(today)
     activities = [Activity(community=community, team=teams[t], title=title, kind=kind,
                            festival=fest, created_by=organiser, created_at=now)
                   for title, kind, fest, _d, t, _r, _c in plan]
@@ -176,7 +202,8 @@ def build_volunteers(world: DemoWorld) -> None:
                  recurring=True, created_by=organiser, created_at=now,
                  description="每周五下午，合唱与发声练习。"),
     ]
-    winter = dict((f.name, f.date) for f in festivals(year)).get("冬至", dt.date(year, 12, 22))
+    winter = min(f.date for y in (year, year + 1) for f in festivals(y)
+                 if f.name == "冬至" and f.date > today)
     dongzhi = Activity(community=community, team=teams[3], title="冬至包饺子（与长者食堂食客一起）",
                        kind="festival", festival="冬至", created_by=organiser, created_at=now)
     Activity.objects.bulk_create([*activities, *classes, dongzhi])
@@ -194,11 +221,13 @@ def build_volunteers(world: DemoWorld) -> None:
                                 ends_at=_at(day, 11, 30), place="万泉街社区新时代文明实践站",
                                 capacity=places, created_at=now))
         role_plan.append((len(sessions) - 1, needs))
+    # The weekly classes: every week of the last 12 months and the next six, but the 春节 break.
+    first_day = year_before(now).date() + dt.timedelta(days=1)
+    breaks = [f.date for y in (year - 1, year, year + 1) for f in festivals(y) if f.name == "春节"]
     for s, weekday, hour, place in ((series[-3], 2, 9, "书法室"), (series[-2], 4, 15, "活动室")):
-        day = dt.date(year, 1, 1) + dt.timedelta(days=(weekday - dt.date(year, 1, 1).weekday())
-                                                 % 7)
-        while day.year == year:
-            if not (dt.date(year, 2, 10) <= day <= dt.date(year, 2, 24)):  # 春节 break
+        day = first_day + dt.timedelta(days=(weekday - first_day.weekday()) % 7)
+        while day <= today + dt.timedelta(weeks=6):
+            if not any(-7 <= (day - b).days <= 7 for b in breaks):
                 sessions.append(Session(series=s, community=community, starts_at=_at(day, hour),
                                         ends_at=_at(day, hour + 2), place=place, capacity=25,
                                         created_at=now))
@@ -217,14 +246,29 @@ def build_volunteers(world: DemoWorld) -> None:
         roles_of.setdefault(r.session.pk, []).append(r)
 
     # Sign-ups and attendance of the sessions held; participants are residents.
+    # Participants are residents: those with a login sign up as themselves (`core.user`, as
+    # `activity_sign_up` does); the others have no way to sign up and come as walk-ins that
+    # staff record at the door (`booking_walk_in`, kind `registry.resident`).
     participants = list(Resident.objects.filter(pk__in=rng.sample(resident_ids, 300))
-                        .values_list("pk", "name"))
+                        .values_list("pk", "name", "user_id", "user__name"))
+    with_login = [p for p in participants if p[2] is not None]
+    staff_id = world.community_staff[community.pk][0]
     bookings: list[Booking] = []
-    for session in sessions:
+    me_at = {p[0] for p in plan if "理发" in p[0] or "义剪" in p[0] or "金婚照" in p[0]}
+    for n_session, session in enumerate(sessions):
         held = session.ends_at <= now
         chosen = rng.sample(range(1, VOLUNTEERS), 12)
+        # The demo volunteer login (index 0) serves every seventh session, the 重阳 haircuts
+        # and photos, and has signed up for the coming 冬至 dumplings.
+        mine = (n_session % 7 == 0 or session.series.title in me_at
+                or session.series_id == series[-1].pk)
+        if mine:
+            chosen.append(0)
         for role in roles_of.get(session.pk, []):
-            for _n in range(role.capacity if held else rng.randint(0, role.capacity - 1)):
+            wanted = role.capacity if held else rng.randint(0, role.capacity - 1)
+            if mine and 0 in chosen:
+                wanted = max(wanted, 1)
+            for _n in range(wanted):
                 vol = volunteers[chosen.pop()]
                 late = dt.timedelta(minutes=rng.randint(-15, 10))
                 early = dt.timedelta(minutes=rng.randint(-20, 15))
@@ -243,15 +287,23 @@ def build_volunteers(world: DemoWorld) -> None:
             count = min(session.capacity, rng.randint(session.capacity // 2, session.capacity))
             if not held:
                 count = rng.randint(5, 20)
-            for rid, name in rng.sample(participants, count):
+            pool = participants if held else with_login
+            for rid, name, user_id, user_name in rng.sample(pool, min(count, len(pool))):
                 attended = held and rng.random() < 0.9
+                if user_id is None and not attended:
+                    continue  # a walk-in exists only once they came
+                signed = session.starts_at - dt.timedelta(days=2)
                 bookings.append(Booking(
-                    session=session, community=community, attendee_kind="registry.resident",
-                    attendee_id=rid, attendee_name=name, status="confirmed",
-                    created_at=session.starts_at - dt.timedelta(days=2),
-                    confirmed_at=session.starts_at - dt.timedelta(days=2),
+                    session=session, community=community,
+                    attendee_kind="core.user" if user_id else "registry.resident",
+                    attendee_id=user_id or rid, attendee_name=user_name or name,
+                    contact_id=user_id, booked_by_id=user_id or staff_id,
+                    walk_in=user_id is None, status="confirmed",
+                    created_at=signed if user_id else session.starts_at,
+                    confirmed_at=signed if user_id else session.starts_at,
                     checked_in_at=session.starts_at if attended else None,
                     check_in_method="staff" if attended else "",
+                    checked_in_by_id=staff_id if attended else None,
                     checked_out_at=session.ends_at if attended else None,
                 ))
     Booking.objects.bulk_create(bookings)
@@ -273,10 +325,11 @@ def build_volunteers(world: DemoWorld) -> None:
             decided_at=b.checked_out_at, created_at=b.checked_out_at,
         ))
     # Service elsewhere: deliveries and home visits claimed, most approved, three waiting.
+    # The demo volunteer login has one approved and one waiting (n 0 and 3).
     for n in range(40):
-        claimant = volunteers[1 + rng.randrange(VOLUNTEERS - 1)]
+        claimant = volunteers[0 if n in (0, 3) else 1 + rng.randrange(VOLUNTEERS - 1)]
         day = today - dt.timedelta(days=rng.randint(1, 300))
-        pending = n < 3
+        pending = n < 4 and n != 0
         records.append(ServiceRecord(
             community=community, volunteer=claimant, source="claim",
             service=rng.choice(("为独居老人送餐", "入户探访高龄老人", "陪老人就医")),
@@ -298,7 +351,7 @@ def build_volunteers(world: DemoWorld) -> None:
     )
     world.counts["volunteer_teams"] = len(teams)
     world.counts["volunteers"] = len(volunteers)
-    world.counts["volunteer_activities_held"] = len(activities) + len(classes)
+    world.counts["volunteer_activities_held"] = len(activities) + len(classes)  # 12 months
     world.counts["volunteer_sessions"] = len(sessions)
     world.counts["volunteer_bookings"] = len(bookings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Sum
@@ -26,6 +27,18 @@ class VolunteersSummaryOut(Schema):
     )
 
 
+def activities_held(community_id: int, start: dt.datetime, end: dt.datetime) -> int:
+    """Activities with at least one session (not cancelled) that started in [start, end]: a
+    weekly class counts once. One query."""
+    return (
+        sch.Session.objects.filter(
+            community_id=community_id, series__module="volunteers",
+            series__owner_kind="volunteers.activity", status=sch.Session.Status.SCHEDULED,
+            starts_at__gte=start, starts_at__lte=end,
+        ).values("series__owner_id").distinct().count()
+    )
+
+
 @summary_section(
     "volunteers",
     schema=VolunteersSummaryOut,
@@ -38,12 +51,7 @@ def volunteers_section(ctx: SummaryContext) -> dict[str, Any]:
     """Four queries over the records."""
     cid = ctx.community.pk
     start = ctx.start_of(ctx.today.replace(month=1, day=1))
-    activities = (
-        sch.Session.objects.filter(
-            community_id=cid, series__module="volunteers", series__owner_kind="volunteers.activity",
-            status=sch.Session.Status.SCHEDULED, starts_at__gte=start, starts_at__lte=ctx.now,
-        ).values("series__owner_id").distinct().count()
-    )
+    activities = activities_held(cid, start, ctx.now)
     minutes = ServiceRecord.objects.filter(
         community_id=cid, status=ServiceRecord.Status.APPROVED,
         service_date__year=ctx.today.year,

@@ -25,6 +25,7 @@ from xingfuli.demo import people
 from xingfuli.demo.base import REFERENCE_DATE, DemoWorld, demo_part
 from xingfuli.registry.models import Resident
 from xingfuli.registry.personal import mask_mobile
+from xingfuli.volunteers.demo import year_before
 from xingfuli.youth.models import CareAlert, Child, Consent, Course, Guardian, Pickup, Term
 from xingfuli.youth.selectors import CHILD_KIND, COURSE_KIND
 
@@ -132,20 +133,37 @@ def build_youth(world: DemoWorld) -> None:
                        created_at=world.now) for t in teachers
     )
 
-    # --- terms ---------------------------------------------------------------------------------
-    terms = {
-        "winter": Term(community=community, name=f"{year}年寒假", kind=Term.Kind.WINTER_HOLIDAY,
-                       starts_on=dt.date(year, 1, 24), ends_on=dt.date(year, 2, 28)),
-        "spring": Term(community=community, name=f"{year}年春季学期", kind=Term.Kind.SPRING,
-                       starts_on=dt.date(year, 3, 2), ends_on=dt.date(year, 7, 3)),
-        "summer": Term(community=community, name=f"{year}年暑假",
-                       kind=Term.Kind.SUMMER_HOLIDAY,
-                       starts_on=dt.date(year, 7, 6), ends_on=dt.date(year, 8, 30)),
-        "autumn": Term(community=community, name=f"{year}年秋季学期", kind=Term.Kind.AUTUMN,
-                       starts_on=dt.date(year, 9, 1), ends_on=dt.date(year + 1, 1, 22)),
-    }
-    Term.objects.bulk_create(terms.values())
-    skip = _holidays(year)
+    # --- terms: those of the last 12 months and the one about to start -------------------------
+    # The demo holds a year of the palace's work whatever the day it is built: the terms of last
+    # year and this one, sessions from a year ago (`first`) up to eight weeks ahead (`last`).
+    first = year_before(world.now).date() + dt.timedelta(days=1)
+    last = today + dt.timedelta(weeks=8)
+    all_terms: list[tuple[str, Term]] = []
+    for y in (year - 1, year):
+        all_terms += [
+            ("winter", Term(community=community, name=f"{y}年寒假",
+                            kind=Term.Kind.WINTER_HOLIDAY, starts_on=dt.date(y, 1, 24),
+                            ends_on=dt.date(y, 2, 28))),
+            ("spring", Term(community=community, name=f"{y}年春季学期", kind=Term.Kind.SPRING,
+                            starts_on=dt.date(y, 3, 2), ends_on=dt.date(y, 7, 3))),
+            ("summer", Term(community=community, name=f"{y}年暑假",
+                            kind=Term.Kind.SUMMER_HOLIDAY, starts_on=dt.date(y, 7, 6),
+                            ends_on=dt.date(y, 8, 30))),
+            ("autumn", Term(community=community, name=f"{y}年秋季学期", kind=Term.Kind.AUTUMN,
+                            starts_on=dt.date(y, 9, 1), ends_on=dt.date(y + 1, 1, 22))),
+        ]
+    all_terms = [(k, t) for k, t in all_terms if t.ends_on >= first and t.starts_on <= last]
+    Term.objects.bulk_create(t for _k, t in all_terms)
+    # The school term now (or the last one): its youngest 美术 group is full with a waiting list
+    # and the parent login's child is in its coding course.
+    current = max((t for k, t in all_terms if k in ("spring", "autumn") and t.starts_on <= today),
+                  key=lambda t: t.starts_on)
+    skip = _holidays(year - 1) | _holidays(year)
+
+    def weekly(term: Term, weekdays: Sequence[int], start: dt.time,
+               minutes: int) -> list[tuple[dt.datetime, dt.datetime]]:
+        return _weekly(max(term.starts_on, first), min(term.ends_on, last), weekdays, start,
+                       minutes, skip)
 
     # --- courses and their timetables ----------------------------------------------------------
     plans: list[_Plan] = []
@@ -161,36 +179,35 @@ def build_youth(world: DemoWorld) -> None:
         plans.append(_Plan(c, slots, enrolled, waiting))
         course_teachers.append((c, teacher))
 
-    for key in ("spring", "autumn"):
-        term = terms[key]
-        until = min(term.ends_on, dt.date(year, 12, 31)) if key == "autumn" else term.ends_on
-        for ci, (kind, label) in enumerate(CLASSES):
-            for gi, (group, lo, hi) in enumerate(GROUPS):
-                days = [(ci + gi) % 5, (ci + gi + 2) % 5]  # twice a week
-                slots = _weekly(term.starts_on, until, days, dt.time(16, 30), 90, skip)
-                full = key == "autumn" and kind == K.ART and gi == 0
-                teacher = teachers[0] if kind == K.PROGRAMMING else teachers[1 + (ci + gi) % 5]
-                course(term, f"{label}（{group}）", kind, lo, hi, 24, slots, teacher,
-                       PLACES[2] if kind == K.PROGRAMMING else PLACES[ci % 2],
-                       enrolled=24 if full else rng.randint(18, 23), waiting=3 if full else 0)
-        for wi, label in enumerate(WEEKEND):
-            slots = _weekly(term.starts_on, until, [5 + wi % 2], dt.time(9, 30), 120, skip)
-            course(term, f"周末{label}培训", K.WEEKEND, 6, 13, 25, slots,
-                   teachers[1 + wi % 5], PLACES[wi % 2], enrolled=rng.randint(19, 24))
-    summer, winter = terms["summer"], terms["winter"]
-    for ci, (kind, label) in enumerate(CLASSES):
-        slots = _weekly(summer.starts_on, summer.ends_on, [0, 2, 4], dt.time(9, 30), 90, skip)
-        course(summer, f"暑期{label}", kind, 6, 13, 25, slots,
-               teachers[0] if kind == K.PROGRAMMING else teachers[1 + ci % 5],
-               PLACES[ci % 2], enrolled=rng.randint(19, 24))
-    for ci, (kind, label) in enumerate(CLASSES[3:] + CLASSES[:1]):
-        slots = _weekly(winter.starts_on, winter.ends_on, [1, 3], dt.time(9, 30), 90, skip)
-        course(winter, f"寒假{label}", kind, 6, 13, 25, slots, teachers[1 + ci],
-               PLACES[ci % 2], enrolled=rng.randint(18, 24))
-    for term, label in ((winter, "寒假"), (summer, "暑假")):
+    for key, term in all_terms:
+        if key in ("spring", "autumn"):
+            for ci, (kind, label) in enumerate(CLASSES):
+                for gi, (group, lo, hi) in enumerate(GROUPS):
+                    days = [(ci + gi) % 5, (ci + gi + 2) % 5]  # twice a week
+                    slots = weekly(term, days, dt.time(16, 30), 90)
+                    full = term is current and kind == K.ART and gi == 0
+                    teacher = (teachers[0] if kind == K.PROGRAMMING
+                               else teachers[1 + (ci + gi) % 5])
+                    course(term, f"{label}（{group}）", kind, lo, hi, 24, slots, teacher,
+                           PLACES[2] if kind == K.PROGRAMMING else PLACES[ci % 2],
+                           enrolled=24 if full else rng.randint(18, 23),
+                           waiting=3 if full else 0)
+            for wi, label in enumerate(WEEKEND):
+                slots = weekly(term, [5 + wi % 2], dt.time(9, 30), 120)
+                course(term, f"周末{label}培训", K.WEEKEND, 6, 13, 25, slots,
+                       teachers[1 + wi % 5], PLACES[wi % 2], enrolled=rng.randint(19, 24))
+            continue
+        summer = key == "summer"
+        holiday_classes = CLASSES if summer else CLASSES[3:] + CLASSES[:1]
+        for ci, (kind, label) in enumerate(holiday_classes):
+            slots = weekly(term, [0, 2, 4] if summer else [1, 3], dt.time(9, 30), 90)
+            teacher = (teachers[0] if summer and kind == K.PROGRAMMING
+                       else teachers[1 + ci % 5])
+            course(term, f"{'暑期' if summer else '寒假'}{label}", kind, 6, 13, 25, slots,
+                   teacher, PLACES[ci % 2], enrolled=rng.randint(19 if summer else 18, 24))
+        label = "暑假" if summer else "寒假"
         for gi, (group, lo, hi) in enumerate((("低龄班", 6, 9), ("高龄班", 9, 13))):
-            slots = _weekly(term.starts_on, term.ends_on, [0, 1, 2, 3, 4], dt.time(8, 30),
-                            540, skip)
+            slots = weekly(term, [0, 1, 2, 3, 4], dt.time(8, 30), 540)
             course(term, f"{label}托管（{group}）", K.HOLIDAY_CARE, lo, hi, 40, slots,
                    teachers[0] if gi == 0 else teachers[3], PLACES[gi],
                    enrolled=rng.randint(32, 38), opens=dt.time(8, 30),
@@ -299,7 +316,7 @@ def build_youth(world: DemoWorld) -> None:
         rng.shuffle(pool)
         chosen = pool[:p.enrolled + p.full_waiting]
         if (parent_child is not None and crs.kind == K.PROGRAMMING
-                and crs.term is terms["autumn"]
+                and crs.term is current
                 and crs.min_age <= parent_child.age_on(start_day) <= crs.max_age
                 and parent_child not in chosen):
             chosen = [parent_child, *chosen[:-1]]
@@ -335,23 +352,28 @@ def build_youth(world: DemoWorld) -> None:
                     "check_in_method": Booking.Method.STAFF if came else "",
                     "checked_out_at": out_at, "version": 1,
                     "_held": came and sess.starts_at.year == year,
+                    "_held_12": came and sess.starts_at.date() >= first,
                 })
-                if came and crs.kind == K.HOLIDAY_CARE and sess.starts_at.date() >= dt.date(
-                        year, 8, 24) and out_at is not None:
+                if came and crs.kind == K.HOLIDAY_CARE and sess.starts_at.date() >= (
+                        crs.term.ends_on - dt.timedelta(days=6)) and out_at is not None:
                     pickups.append(Pickup(child=kid, course=crs, day=sess.starts_at.date(),
                                           outcome=Pickup.Outcome.ALLOWED, guardian=g,
                                           person_name=g.name, at=out_at))
     Consent.objects.bulk_create(consents, batch_size=2000)
     _insert_fast(Booking, bookings)
     Pickup.objects.bulk_create(pickups)
+    # A refused pick-up on 12 August of the last summer holiday.
+    refused_on = max(dt.date(t.starts_on.year, 8, 12) for k, t in all_terms
+                     if k == "summer" and dt.date(t.starts_on.year, 8, 12) < today)
     care = next(p.course for p in plans if p.course.kind == K.HOLIDAY_CARE
-                and p.course.term is summer)
+                and p.course.term.starts_on.year == refused_on.year
+                and p.course.term.kind == Term.Kind.SUMMER_HOLIDAY)
     stranger_kid = children[-1]
     Pickup.objects.bulk_create([
-        Pickup(child=stranger_kid, course=care, day=dt.date(year, 8, 12),
+        Pickup(child=stranger_kid, course=care, day=refused_on,
                outcome=Pickup.Outcome.REFUSED, person_name="自称邻居的男子",
                note="不在家长授权名单上，已电话联系家长，孩子由母亲接走。",
-               at=dt.datetime(year, 8, 12, 17, 5, tzinfo=SH)),
+               at=dt.datetime(refused_on.year, 8, 12, 17, 5, tzinfo=SH)),
     ])
 
     held = [s for _p, s in session_rows if s.starts_at <= world.now
@@ -360,6 +382,10 @@ def build_youth(world: DemoWorld) -> None:
     world.counts["youth_children"] = len(children)
     world.counts["youth_activities"] = len(held)
     world.counts["youth_participations"] = sum(1 for b in bookings if b["_held"])
+    # The article's 1000+ activities and 20000+ participant-times: the last 12 months.
+    world.counts["youth_activities_12_months"] = sum(
+        1 for _p, s in session_rows if first <= s.starts_at.date() and s.starts_at <= world.now)
+    world.counts["youth_participations_12_months"] = sum(1 for b in bookings if b["_held_12"])
 
 
 def reset_youth(community_ids: Sequence[int]) -> None:
