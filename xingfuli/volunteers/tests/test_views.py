@@ -193,3 +193,35 @@ def test_summary_keys_come_from_records(world):
     assert volunteers_section(ctx) == {"volunteer_teams": 1, "volunteers": 1,
                                        "activities_year": 1, "volunteer_hours_year": 1.5}
     assert held.pk
+
+
+def test_certificate_pdf_holds_the_record_fields_with_the_id_masked(world, login):
+    import pypdfium2 as pdfium
+
+    from xingfuli.volunteers.certificate import certificate_number
+
+    id_number = make_id_number(dt.date(1980, 3, 4))
+    volunteer = services.volunteer_register(
+        actor=world.vera, community_id=world.community.pk, name="王志愿", mobile="13912345678",
+        id_number=id_number)
+    services.volunteer_hours_credit(
+        actor=world.vera, volunteer_id=volunteer.pk, minutes=150, service_date=dt.date(2026, 10, 1),
+        service="重阳义剪", source_ref="test#1")
+    response = login(world.vera).get(f"/volunteers/volunteers/{volunteer.pk}/certificate.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    document = pdfium.PdfDocument(response.content)
+    text = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    text = text.replace("\r\n", "").replace("\n", "")
+    community = world.community
+    for field, value in (
+        ("姓名", "王志愿"), ("证件类型", "居民身份证"), ("证件号码", volunteer.id_number_masked),
+        ("志愿者编号", volunteer.number), ("累计服务时长", "2.5 小时（1 次服务）"),
+        ("服务内容", "重阳义剪 2.5 小时"), ("出具单位", f"{community.name}新时代文明实践站"),
+        ("联系方式", community.phone or "—"), ("证明编号", certificate_number(volunteer)),
+        ("出具日期", "2026年10月18日"),
+    ):
+        assert field in text and value in text, (field, value)
+    # The ID is masked: its middle digits never reach the paper.
+    assert volunteer.id_number_masked != id_number and "*" in volunteer.id_number_masked
+    assert id_number not in text and id_number[6:14] not in text
+    assert "志愿服务证明" in text
