@@ -6,19 +6,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.params import HeaderEx, P
 
 from xingfuli.core.errors import DomainError, ErrorCode
+from xingfuli.core.pages import CappedPaginator
 from xingfuli.core.pages import actor_of as _actor
+from xingfuli.core.uploads import reencode_image
 from xingfuli.requests import selectors, services
-from xingfuli.requests.models import Request, RequestEvent
+from xingfuli.requests.models import Category, Request, RequestEvent
 from xingfuli.requests.schemas import (
     ActionIn,
+    CategoriesOut,
     KpiOut,
     RequestDetailOut,
     RequestIn,
@@ -36,6 +40,7 @@ def _out(req: Request) -> dict[str, Any]:
         "type": req.type, "category_id": req.category_id, "category": req.category.name,
         "channel": req.channel, "title": req.title, "description": req.description,
         "building": req.building.number if req.building_id and req.building else None,
+        "unit_id": req.unit_id, "unit": req.unit.number if req.unit_id and req.unit else None,
         "floor": req.floor, "place": req.place, "grid_id": req.grid_id,
         "reporter_name": req.reporter_name, "reporter_mobile": req.reporter_mobile_masked,
         "level": req.level, "status": req.status, "team_id": req.team_id,
@@ -63,6 +68,34 @@ def _event_out(event: RequestEvent) -> dict[str, Any]:
     }
 
 
+MAX_API_PHOTOS = 9
+
+
+def _photo(upload: UploadedFile | None, field: str) -> ContentFile[bytes] | None:
+    """An uploaded photo checked like the pages' (at most 5 MB, PNG/JPEG/GIF/WebP, decoded and
+    written again without EXIF); a bad one is a 400 naming `field`."""
+    if upload is None:
+        return None
+    return reencode_image(upload, field=field)
+
+
+def _submit(request: HttpRequest, payload: RequestIn, key_header: str,
+            photos: list[tuple[str, Any]]) -> Status[dict[str, Any]]:
+    actor = _actor(request)
+    fields = payload.dict()
+    fields["idempotency_key"] = payload.idempotency_key or key_header
+    # The service returns the request with its category, place and grid loaded: no re-read.
+    req = services.request_submit(actor=actor, photos=photos, **fields)
+    similar = selectors.similar_open_requests(
+        actor=actor, category_id=req.category_id, building_id=req.building_id, floor=req.floor,
+        place=req.place, exclude_id=req.pk, unit_id=req.unit_id,
+    )
+    body = _out(req) | {"similar": [
+        {"id": s.pk, "number": s.number, "title": s.title, "status": s.status} for s in similar
+    ]}
+    return Status(201, body)
+
+
 @router.post("", response={201: SubmittedOut},
              summary="Record a request (a retry with the same idempotency key returns the "
                      "first request); `similar` lists open requests at the same place")
@@ -71,22 +104,66 @@ def request_create(
     payload: RequestIn,
     idempotency_key_header: HeaderEx[str, P(alias="Idempotency-Key")] = "",
 ) -> Status[dict[str, Any]]:
-    actor = _actor(request)
-    fields = payload.dict()
-    fields["idempotency_key"] = payload.idempotency_key or idempotency_key_header
-    # The service returns the request with its category, place and grid loaded: no re-read.
-    req = services.request_submit(actor=actor, **fields)
-    similar = selectors.similar_open_requests(
-        actor=actor, category_id=req.category_id, building_id=req.building_id, floor=req.floor,
-        place=req.place, exclude_id=req.pk,
-    )
-    body = _out(req) | {"similar": [
-        {"id": s.pk, "number": s.number, "title": s.title, "status": s.status} for s in similar
-    ]}
-    return Status(201, body)
+    return _submit(request, payload, idempotency_key_header, [])
 
 
-@router.get("", response=RequestPage, summary="The inbox: requests the caller may see")
+@router.post("/with-photos", response={201: SubmittedOut},
+             summary="Record a request with photos: multipart/form-data with the fields of "
+                     "the JSON body and up to 9 `photo` files (each at most 5 MB, PNG, JPEG, "
+                     "GIF or WebP)")
+def request_create_with_photos(
+    request: HttpRequest,
+    payload: Form[RequestIn],
+    photo: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+    idempotency_key_header: HeaderEx[str, P(alias="Idempotency-Key")] = "",
+) -> Status[dict[str, Any]]:
+    uploads = list(photo or [])
+    if len(uploads) > MAX_API_PHOTOS:
+        raise DomainError(ErrorCode.INVALID, _("At most %(n)s photos.") % {"n": MAX_API_PHOTOS},
+                          field="photo")
+    photos = [("before", _photo(u, "photo")) for u in uploads]
+    return _submit(request, payload, idempotency_key_header, photos)
+
+
+def _category_out(c: Category, children: dict[int | None, list[Category]]) -> dict[str, Any]:
+    policy = c.sla_policy
+    kids = children.get(c.pk, [])
+    return {
+        "id": c.pk, "code": c.code, "name": c.name, "community_id": c.community_id,
+        "parent_id": c.parent_id, "leaf": not kids, "default_level": c.default_level,
+        "default_type": str(Request.Type.HELP), "default_team_id": c.default_team_id,
+        "default_team": c.default_team.name if c.default_team_id and c.default_team else None,
+        "sla": {
+            "code": policy.code, "name": policy.name, "clock": policy.clock,
+            "response_target_seconds": int(policy.response_target.total_seconds()),
+            "resolution_target_seconds": int(policy.resolution_target.total_seconds()),
+        } if policy is not None else None,
+        "children": [_category_out(k, children) for k in kids],
+    }
+
+
+@router.get("/categories", response=CategoriesOut,
+            summary="The category tree of the caller's communities with each category's "
+                    "default level, type, team and SLA targets; the request types")
+def categories(request: HttpRequest) -> dict[str, Any]:
+    rows = selectors.categories_for(actor=_actor(request))
+    known = {c.pk for c in rows}
+    children: dict[int | None, list[Category]] = {}
+    for c in rows:  # a child of an inactive parent is shown at the top
+        children.setdefault(c.parent_id if c.parent_id in known else None, []).append(c)
+    return {
+        "types": [{"key": key, "name": str(label), "default": key == Request.Type.HELP}
+                  for key, label in Request.Type.choices],
+        "categories": [_category_out(c, children) for c in children.get(None, [])],
+    }
+
+
+INBOX_COUNT_CAP = CappedPaginator.cap
+
+
+@router.get("", response=RequestPage,
+            summary="The inbox: requests the caller may see (`count` stops at 1,001: "
+                    "`count_capped` then says there are more than 1,000)")
 def request_list(
     request: HttpRequest,
     status: Query[list[str] | None] = None,
@@ -108,7 +185,10 @@ def request_list(
     )
     limit = max(1, min(limit, 200))
     offset = max(0, offset)
-    return {"count": qs.count(), "items": [_out(r) for r in qs[offset : offset + limit]]}
+    # Counted up to the cap like the page (an exact count scans the scope's rows).
+    count = qs[: INBOX_COUNT_CAP + 1].count()
+    return {"count": count, "count_capped": count > INBOX_COUNT_CAP,
+            "items": [_out(r) for r in qs[offset : offset + limit]]}
 
 
 @router.get("/my-jobs", response=RequestPage,
@@ -155,6 +235,37 @@ def request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
 def request_action(
     request: HttpRequest, request_id: int, action: str, payload: ActionIn
 ) -> dict[str, Any]:
+    return _action(request, request_id, action, payload, [])
+
+
+@router.post("/{request_id}/actions/{action}/with-photos", response=RequestDetailOut,
+             summary="on_site or resolve with photos: multipart/form-data with the fields of "
+                     "the JSON body and `before_photo` / `after_photo` files (each at most "
+                     "5 MB, PNG, JPEG, GIF or WebP; on_site takes a before photo only)")
+def request_action_with_photos(
+    request: HttpRequest,
+    request_id: int,
+    action: str,
+    payload: Form[ActionIn],
+    before_photo: File[UploadedFile] = None,  # type: ignore[assignment]
+    after_photo: File[UploadedFile] = None,  # type: ignore[assignment]
+) -> dict[str, Any]:
+    if action not in (Action.ON_SITE, Action.RESOLVE):
+        raise DomainError(ErrorCode.INVALID, _("Only on_site and resolve take photos."),
+                          field="action")
+    if action == Action.ON_SITE and after_photo is not None:
+        raise DomainError(ErrorCode.INVALID, _("An after photo goes with resolve."),
+                          field="after_photo")
+    # Only on a request the caller may see (404 before the photos are read).
+    selectors.access_request(actor=_actor(request), request_id=request_id)
+    photos = [(kind, image) for kind, image in (
+        ("before", _photo(before_photo, "before_photo")),
+        ("after", _photo(after_photo, "after_photo"))) if image is not None]
+    return _action(request, request_id, action, payload, photos)
+
+
+def _action(request: HttpRequest, request_id: int, action: str, payload: ActionIn,
+            photos: list[tuple[str, Any]]) -> dict[str, Any]:
     actor = _actor(request)
     if action not in Action.__members__.values() or action == Action.REFER_TO_TOPIC:
         # A request goes to a deliberation topic from the deliberation module, which makes it.
@@ -169,9 +280,9 @@ def request_action(
         case Action.TAKE:
             services.request_take(**common)
         case Action.ON_SITE:
-            services.request_on_site(note=payload.note, **common)
+            services.request_on_site(note=payload.note, photos=photos, **common)
         case Action.RESOLVE:
-            services.request_resolve(note=payload.note, **common)
+            services.request_resolve(note=payload.note, photos=photos, **common)
         case Action.FOLLOW_UP:
             services.request_follow_up(satisfaction=payload.satisfaction,
                                        comment=payload.comment, **common)
@@ -180,10 +291,21 @@ def request_action(
         case Action.REJECT:
             services.request_reject(reason=payload.reason, **common)
         case Action.MARK_DUPLICATE:
-            if payload.original_id is None:
-                raise DomainError(ErrorCode.INVALID, _("Choose the original request."),
-                                  field="original_id")
-            services.request_mark_duplicate(original_id=payload.original_id,
+            original_id = payload.original_id
+            if payload.original_number.strip():
+                req = selectors.access_request(actor=actor, request_id=request_id)
+                found = selectors.request_by_number(
+                    actor=actor, community_id=req.community_id, number=payload.original_number)
+                if found is None:
+                    raise DomainError(
+                        ErrorCode.INVALID,
+                        _("There is no request %(number)s that you may see in this community.")
+                        % {"number": payload.original_number.strip()}, field="original_number")
+                original_id = found.pk
+            if original_id is None:
+                raise DomainError(ErrorCode.INVALID, _("Give the number of the original request."),
+                                  field="original_number")
+            services.request_mark_duplicate(original_id=original_id,
                                             note=payload.note, **common)
         case Action.CANCEL:
             services.request_cancel(reason=payload.reason, **common)
@@ -197,3 +319,4 @@ def request_action(
         case Action.RESUME:
             services.request_resume(note=payload.note, **common)
     return request_detail(request, request_id)
+

@@ -31,6 +31,17 @@ def check_image(upload: UploadedFile | None, field: str = "photo") -> UploadedFi
     return upload
 
 
+def type_field() -> forms.ChoiceField:
+    """咨询/求助/投诉/举报/建议 as one compact select (a single line); 求助 (help) by default."""
+    return forms.ChoiceField(label=_("Type"), choices=Request.Type.choices,
+                             initial=Request.Type.HELP, required=False)
+
+
+def unit_field() -> forms.IntegerField:
+    return forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=99,
+                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+
 def category_choices(categories: Sequence[Category]) -> list[tuple[str, str]]:
     """The categories one can choose (the leaves of the tree), named with their parent."""
     parents = {c.parent_id for c in categories if c.parent_id is not None}
@@ -51,9 +62,11 @@ class IntakeForm(forms.Form):
     reporter_mobile = forms.CharField(label=_("Caller's mobile"), max_length=20, required=False,
                                       widget=forms.TextInput(attrs={"inputmode": "tel",
                                                                     "autocomplete": "off"}))
+    type = type_field()
     category_id = forms.TypedChoiceField(label=_("What kind of problem"), coerce=int)
     building_id = forms.TypedChoiceField(label=_("Building"), coerce=int, required=False,
                                          empty_value=None)
+    unit = unit_field()
     floor = forms.IntegerField(label=_("Floor"), required=False, min_value=1, max_value=99,
                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     place = forms.CharField(label=_("Or a public place"), max_length=200, required=False)
@@ -123,8 +136,9 @@ class ActionForm(forms.Form):
     comment = forms.CharField(label=_("Comment (optional)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     to_level = forms.ChoiceField(label=_("To level"), required=False, choices=Level.choices)
-    original_id = forms.IntegerField(label=_("Number of the original request (id)"),
-                                     required=False, min_value=1)
+    original_number = forms.CharField(
+        label=_("Number of the original request (like WQ-2026-000123)"), required=False,
+        max_length=24)
     before_photo = forms.FileField(label=_("Photo before the work (optional)"), required=False,
                                    widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     after_photo = forms.FileField(label=_("Photo after the work (optional)"), required=False,
@@ -156,6 +170,8 @@ class ActionForm(forms.Form):
 class ReportForm(forms.Form):
     """Step 3 of a resident's report: say what is wrong, optionally with a photo."""
 
+    type = type_field()
+    unit = unit_field()
     floor = forms.IntegerField(label=_("Floor"), required=False, min_value=1, max_value=99,
                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     place = forms.CharField(label=_("Where is it?"), max_length=200, required=False)

@@ -16,6 +16,9 @@ class RequestIn(Schema):
     community_id: int | None = None
     dwelling_id: int | None = None
     building_id: int | None = None
+    # The unit (单元) of the building: its id, or its number in the building (1, 2, …).
+    unit_id: int | None = None
+    unit_number: int | None = None
     floor: int | None = None
     place: str = ""
     grid_id: int | None = None
@@ -36,6 +39,8 @@ class RequestOut(Schema):
     title: str
     description: str
     building: str | None
+    unit_id: int | None
+    unit: int | None  # the unit's number in the building
     floor: int | None
     place: str
     grid_id: int | None
@@ -72,7 +77,9 @@ class SubmittedOut(RequestOut):
 
 
 class RequestPage(Schema):
-    count: int
+    count: int = Field(..., description="The number of matching requests, counted up to 1,001: "
+                                        "1,001 with `count_capped` true means more than 1,000.")
+    count_capped: bool = Field(False, description="True when there are more than 1,000.")
     items: list[RequestOut]
 
 
@@ -108,6 +115,8 @@ class ActionIn(Schema):
     assignee_id: int | None = None
     satisfaction: str = ""
     to_level: str = ""
+    # mark_duplicate: the original's number (WQ-2026-000123), or its id.
+    original_number: str = ""
     original_id: int | None = None
 
 
@@ -125,3 +134,40 @@ class KpiOut(Schema):
     resolution_rate: float | None
     satisfaction_rate: float | None
     on_time_rate: float | None
+
+
+class SlaOut(Schema):
+    code: str
+    name: str
+    clock: str  # "24x7" or "working_days"
+    response_target_seconds: int
+    resolution_target_seconds: int
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    community_id: int
+    parent_id: int | None
+    leaf: bool = Field(..., description="Only leaves may be chosen for a request.")
+    default_level: str
+    default_type: str
+    default_team_id: int | None
+    default_team: str | None
+    sla: SlaOut | None
+    children: list[CategoryOut]
+
+
+class TypeOut(Schema):
+    key: str
+    name: str
+    default: bool
+
+
+class CategoriesOut(Schema):
+    types: list[TypeOut]
+    categories: list[CategoryOut]
+
+
+CategoryOut.model_rebuild()

@@ -25,7 +25,7 @@ from xingfuli.requests.models import (
     RequestPhoto,
 )
 
-_RELATED = ("category", "team", "assignee", "grid", "building", "community")
+_RELATED = ("category", "team", "assignee", "grid", "building", "unit", "community")
 
 
 @dataclass(frozen=True)
@@ -151,8 +151,10 @@ def my_jobs(*, actor: User) -> QuerySet[Request]:
 def similar_open_requests(
     *, actor: User, category_id: int, building_id: int | None = None,
     floor: int | None = None, place: str = "", exclude_id: int | None = None, limit: int = 5,
+    unit_id: int | None = None,
 ) -> list[Request]:
-    """Open requests of the same category at the same place: possible duplicates."""
+    """Open requests of the same category at the same place: possible duplicates (another
+    unit of the same building is another place when both requests name their unit)."""
     place = (place or "").strip()
     if building_id is None and not place:
         return []
@@ -161,6 +163,8 @@ def similar_open_requests(
         where = Q(building_id=building_id)
         if floor is not None:
             where &= Q(floor=floor) | Q(floor__isnull=True)
+        if unit_id is not None:
+            where &= Q(unit_id=unit_id) | Q(unit__isnull=True)
     else:
         where = Q(place__iexact=place)
     qs = scoped(Request.objects.all(), actor).filter(
@@ -169,6 +173,42 @@ def similar_open_requests(
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)
     return list(qs.select_related("category").order_by("-submitted_at")[:limit])
+
+
+def request_by_number(*, actor: User, community_id: int, number: str) -> Request | None:
+    """The request of the community with this number (WQ-2026-000123) that the actor may
+    see, or None."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return scoped(Request.objects.all(), actor).filter(
+        community_id=community_id, number=number).first()
+
+
+def unit_of(*, building_id: int | None, number: int | None) -> int | None:
+    """The id of the building's unit with this number, or None."""
+    if building_id is None or number is None:
+        return None
+    from xingfuli.registry.models import Unit
+
+    return Unit.objects.filter(building_id=building_id, number=number).values_list(
+        "pk", flat=True).first()
+
+
+def jobs_to_accept(*, actor: User, jobs: list[Request]) -> set[int]:
+    """Of `jobs` (dispatched to the actor), those the actor has not taken or accepted since
+    their last dispatch: one query."""
+    if not jobs:
+        return set()
+    done: dict[int, list[dt.datetime]] = {}
+    for request_id, at in RequestEvent.objects.filter(
+        request_id__in=[r.pk for r in jobs],
+        kind__in=[RequestEvent.Kind.TAKEN, RequestEvent.Kind.ACKNOWLEDGED],
+        data__assignee=actor.pk,
+    ).values_list("request_id", "at"):
+        done.setdefault(request_id, []).append(at)
+    return {r.pk for r in jobs if not any(
+        r.dispatched_at is None or at >= r.dispatched_at for at in done.get(r.pk, []))}
 
 
 def categories_for(*, actor: User) -> list[Category]:

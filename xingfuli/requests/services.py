@@ -527,7 +527,7 @@ def request_submit(
                               field="building_id")
         units = Unit.objects.filter(building=building)
         unit = (units.filter(pk=unit_id) if unit_id is not None
-                else units.filter(number=unit_number)).first()
+                else units.filter(number=unit_number or 0)).first()
         if unit is None:
             raise DomainError(ErrorCode.INVALID,
                               _("Building %(b)s has no such unit.") % {"b": building.number},

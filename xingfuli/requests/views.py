@@ -48,12 +48,12 @@ ACTION_FIELDS: dict[Action, tuple[str, ...]] = {
     Action.ACCEPT: ("note",),
     Action.DISPATCH: ("team_id", "assignee_id", "note"),
     Action.TAKE: (),
-    Action.ON_SITE: ("note",),
+    Action.ON_SITE: ("note", "before_photo"),
     Action.RESOLVE: ("note", "before_photo", "after_photo"),
     Action.FOLLOW_UP: ("satisfaction", "comment"),
     Action.CLOSE: ("note",),
     Action.REJECT: ("reason",),
-    Action.MARK_DUPLICATE: ("original_id", "note"),
+    Action.MARK_DUPLICATE: ("original_number", "note"),
     Action.CANCEL: ("reason",),
     Action.ESCALATE: ("to_level", "reason"),
     Action.DEESCALATE: ("to_level", "reason"),
@@ -110,6 +110,22 @@ def sla_words(req: Request, now: dt.datetime | None = None) -> dict[str, str]:
         "resolution": _due_words(req.due_resolution_at, req.resolved_at,
                                  req.resolution_breached, now),
     }
+
+
+def is_late(req: Request, now: dt.datetime | None = None) -> bool:
+    """Whether a deadline was missed: marked by the breach run, or passed while open, or the
+    work was done after it."""
+    now = now or timezone.now()
+    if req.response_breached or req.resolution_breached:
+        return True
+    due = req.due_resolution_at
+    if due is None:
+        return False
+    done = req.resolved_at
+    return done > due if done is not None else (req.status in _OPEN and now > due)
+
+
+_OPEN = frozenset({S.SUBMITTED, S.ACCEPTED, S.DISPATCHED, S.ON_SITE})
 
 
 def resident_status_words(req: Request) -> str:
@@ -194,7 +210,9 @@ def new(request: HttpRequest) -> HttpResponse:
             created = services.request_submit(
                 actor=actor, category_id=data["category_id"], title=data["title"],
                 description=data["description"], channel=data["channel"],
+                type=data["type"] or Request.Type.HELP,
                 building_id=data["building_id"], floor=data["floor"], place=data["place"],
+                unit_number=data["unit"] if dwelling_id is None else None,
                 dwelling_id=dwelling_id, reporter_resident_id=resident_id,
                 reporter_name=data["reporter_name"], reporter_mobile=data["reporter_mobile"],
                 idempotency_key=data["idempotency_key"],
@@ -218,9 +236,11 @@ def _similar(actor: User, params: Any) -> list[Request]:
     category_id = _int(params.get("category_id"))
     if category_id is None:
         return []
+    building_id = _int(params.get("building_id"))
     return selectors.similar_open_requests(
-        actor=actor, category_id=category_id, building_id=_int(params.get("building_id")),
+        actor=actor, category_id=category_id, building_id=building_id,
         floor=_int(params.get("floor")), place=str(params.get("place", ""))[:200],
+        unit_id=selectors.unit_of(building_id=building_id, number=_int(params.get("unit"))),
     )
 
 
@@ -321,7 +341,7 @@ def _action_forms(
             "label": services.action_label(action),
             "form": form,
             "fields": [form[f] for f in ACTION_FIELDS[action]],
-            "multipart": action == Action.RESOLVE,
+            "multipart": action in (Action.RESOLVE, Action.ON_SITE),
         })
     return out
 
@@ -333,12 +353,13 @@ def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any
     staff_side = _is_staff_side(actor) or _may_work(actor) or street
     similar = (selectors.similar_open_requests(
         actor=actor, category_id=req.category_id, building_id=req.building_id,
-        floor=req.floor, place=req.place, exclude_id=req.pk) if staff_side else [])
+        floor=req.floor, place=req.place, exclude_id=req.pk, unit_id=req.unit_id)
+        if staff_side else [])
     return {
         "req": req, "timeline": [_event_row(e, staff_side=staff_side) for e in timeline],
         "refer_url": reverse("deliberation:from_request", args=[req.pk])
         if staff_side and services.may_refer_to_topic(actor=actor, req=req) else "",
-        "sla": sla_words(req), "staff_side": staff_side,
+        "sla": sla_words(req), "staff_side": staff_side, "late": is_late(req),
         "resident_words": resident_status_words(req), "similar": similar,
         "actions": _action_forms(actor, req, bound=extra.pop("bound", None)),
         "may_reply": street and services.may_reply(actor=actor, req=req),
@@ -367,7 +388,8 @@ def _call(actor: User, request_id: int, action: Action, data: dict[str, Any]) ->
         case Action.TAKE:
             return services.request_take(**common)
         case Action.ON_SITE:
-            return services.request_on_site(note=note, **common)
+            before = [("before", data["before_photo"])] if data.get("before_photo") else []
+            return services.request_on_site(note=note, photos=before, **common)
         case Action.RESOLVE:
             photos = [(kind, data[f"{kind}_photo"]) for kind in ("before", "after")
                       if data.get(f"{kind}_photo")]
@@ -383,11 +405,8 @@ def _call(actor: User, request_id: int, action: Action, data: dict[str, Any]) ->
         case Action.REJECT:
             return services.request_reject(reason=reason, **common)
         case Action.MARK_DUPLICATE:
-            if data.get("original_id") is None:
-                raise DomainError(ErrorCode.INVALID, _("Choose the original request."),
-                                  field="original_id")
-            return services.request_mark_duplicate(original_id=data["original_id"], note=note,
-                                                   **common)
+            original = original_request(actor, request_id, data.get("original_number") or "")
+            return services.request_mark_duplicate(original_id=original, note=note, **common)
         case Action.CANCEL:
             return services.request_cancel(reason=reason, **common)
         case Action.ESCALATE:
@@ -401,6 +420,24 @@ def _call(actor: User, request_id: int, action: Action, data: dict[str, Any]) ->
         case Action.RESUME:
             return services.request_resume(note=note, **common)
     raise NotFound()  # pragma: no cover - every action is handled above
+
+
+def original_request(actor: User, request_id: int, number: str) -> int:
+    """The id of the request numbered `number` (WQ-2026-000123) in the same community that the
+    actor may see; else an error naming `original_number`."""
+    number = (number or "").strip()
+    if not number:
+        raise DomainError(ErrorCode.INVALID, _("Give the number of the original request."),
+                          field="original_number")
+    req = selectors.access_request(actor=actor, request_id=request_id)
+    found = selectors.request_by_number(actor=actor, community_id=req.community_id,
+                                        number=number)
+    if found is None:
+        raise DomainError(
+            ErrorCode.INVALID,
+            _("There is no request %(number)s that you may see in this community.")
+            % {"number": number}, field="original_number")
+    return found.pk
 
 
 _DONE = {
@@ -437,7 +474,7 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
             if exc.code == ErrorCode.CONFLICT:
                 notice = _("Someone else changed this request; here it is as it is now. "
                            "What you wrote is kept below: check it and send it again.")
-                if chosen == Action.RESOLVE:
+                if chosen in (Action.RESOLVE, Action.ON_SITE):
                     notice += " " + _("Choose the photos again.")
                 fresh = selectors.access_request(actor=actor, request_id=request_id)
                 data = request.POST.copy()
@@ -485,7 +522,11 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     require(actor, Capability.HANDLE_JOB)
     jobs = list(selectors.my_jobs(actor=actor)[:200])
     now = timezone.now()
-    mine = [{"req": r, "sla": sla_words(r, now)} for r in jobs if r.assignee_id == actor.pk]
+    # Jobs assigned to the member and not yet accepted since their dispatch (one query).
+    to_accept = selectors.jobs_to_accept(actor=actor, jobs=[
+        r for r in jobs if r.assignee_id == actor.pk and r.status == S.DISPATCHED])
+    mine = [{"req": r, "sla": sla_words(r, now), "to_accept": r.pk in to_accept}
+            for r in jobs if r.assignee_id == actor.pk]
     pool = [{"req": r, "sla": sla_words(r, now)} for r in jobs if r.assignee_id is None]
     return render(request, "requests/my_jobs.html", {"mine": mine, "pool": pool})
 
@@ -542,15 +583,18 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "requests/report.html",
                       {"step": 2, "category_id": category_id, "category": chosen,
                        "home": home})
+    at_home = home is not None and where == "home"
     form = ReportForm(request.POST or None, request.FILES or None,
-                      initial={"floor": home.dwelling.floor if home and where == "home" else None})
+                      initial={"floor": home.dwelling.floor if at_home else None,
+                               "unit": home.dwelling.unit.number if at_home else None})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         photos = [("before", data["photo"])] if data.get("photo") else []
         try:
             created = services.request_submit(
                 actor=actor, category_id=category_id or 0, title=data["title"],
-                channel=Request.Channel.SELF_REPORT,
+                channel=Request.Channel.SELF_REPORT, type=data["type"] or Request.Type.HELP,
+                unit_number=data["unit"] if where in ("home", "building") else None,
                 building_id=home.dwelling.unit.building_id if where == "home" and home
                 else building.id if where == "building" and building else None,
                 floor=data["floor"] if where in ("home", "building") else None,

@@ -65,7 +65,7 @@ def _base(client: Open311Client) -> QuerySet[Request]:
     return (
         scoped(Request.objects.all(), client.user)
         .filter(community=client.community)
-        .select_related("category", "team", "grid", "building", "community")
+        .select_related("category", "team", "grid", "building", "unit", "community")
         .annotate(updated_at=Max("events__at"))
     )
 

@@ -112,6 +112,15 @@ def service_definition(category: Category) -> dict[str, Any]:
             "order": 1,
             "description": _("What kind of request this is"),
             "values": [{"key": key, "name": str(label)} for key, label in Request.Type.choices],
+        }, {
+            "variable": True,
+            "code": "unit",
+            "datatype": "number",
+            "required": False,
+            "datatype_description": _("The unit (单元) number within the building of "
+                                      "address_id."),
+            "order": 2,
+            "description": _("Which unit of the building"),
         }],
     }
 
@@ -122,6 +131,8 @@ def service_request(req: Request) -> dict[str, Any]:
     is_open = req.status in OPEN_STATUSES
     if req.building_id is not None and req.building is not None:
         address = req.building.address or req.building.number
+        if req.unit_id is not None and req.unit is not None and req.dwelling_id is None:
+            address = f"{address} {req.unit.number}单元"
         if req.floor is not None and req.dwelling_id is None:
             address = f"{address} {req.floor}F"
     else:

@@ -138,6 +138,7 @@ def open311_request_post(
     device_id: str = "",
     media_url: str = "",
     request_type: str = "",
+    unit: str = "",
     idempotency_key: str = "",
     now: dt.datetime | None = None,
 ) -> Request:
@@ -170,6 +171,16 @@ def open311_request_post(
             _("A location is required: lat and long, address_string or address_id."),
             field="address_string",
         )
+    unit_number: int | None = None
+    if (unit or "").strip():
+        # attribute[unit]: the unit (单元) number within the building of address_id.
+        if building_id is None:
+            raise DomainError(ErrorCode.INVALID, _("attribute[unit] needs an address_id."),
+                              field="attribute[unit]")
+        if not unit.strip().isdigit() or not 1 <= int(unit.strip()) <= 99:
+            raise DomainError(ErrorCode.INVALID, _("attribute[unit] is a unit number."),
+                              field="attribute[unit]")
+        unit_number = int(unit.strip())
     description = (description or "").strip()
     if not description:
         raise DomainError(ErrorCode.INVALID, _("description is required."), field="description")
@@ -184,12 +195,12 @@ def open311_request_post(
     key = _idempotency_key(
         client, given=(idempotency_key or "").strip(), device_id=(device_id or "").strip(),
         description=description, service_code=category.code,
-        where=f"{building_id or ''}|{place}", now=now,
+        where=f"{building_id or ''}|{unit_number or ''}|{place}", now=now,
     )
     name = f"{(last_name or '').strip()}{(first_name or '').strip()}"
     return request_submit(
         actor=client.user, category_id=category.pk, title=title, description=text,
         channel=Request.Channel.OPEN311, type=request_type or Request.Type.HELP,
-        community_id=community.pk, building_id=building_id, place=place,
-        reporter_name=name[:50], reporter_mobile=phone or "", idempotency_key=key,
+        community_id=community.pk, building_id=building_id, unit_number=unit_number,
+        place=place, reporter_name=name[:50], reporter_mobile=phone or "", idempotency_key=key,
     )

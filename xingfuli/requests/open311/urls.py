@@ -23,4 +23,7 @@ urlpatterns = [
     path("requests.<o311fmt:fmt>", views.requests_collection, name="requests"),
     path("requests/<str:number>.<o311fmt:fmt>", views.request_detail, name="request"),
     path("tokens/<str:token>.<o311fmt:fmt>", views.token_detail, name="token"),
+    # Anything else under /open311/v2/ (an unknown path or format): the spec's error body.
+    path("", views.not_found, name="root"),
+    path("<path:rest>", views.not_found, name="not_found"),
 ]

@@ -131,6 +131,7 @@ def requests_collection(request: HttpRequest, *, fmt: str) -> HttpResponse:
             last_name=_param(request, "last_name"), phone=_param(request, "phone"),
             device_id=_param(request, "device_id"), media_url=_param(request, "media_url"),
             request_type=str(p.get("attribute[type]", "")).strip(),
+            unit=str(p.get("attribute[unit]", "")).strip(),
             idempotency_key=str(request.headers.get("Idempotency-Key", "")).strip(),
         )
         body = serialise.posted(req, _param(request, "account_id"))
@@ -162,3 +163,11 @@ def token_detail(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     assert client is not None  # noqa: S101
     req = selectors.request_for_token(client=client, token=token)
     return serialise.render(fmt, "service_requests", serialise.token_answer(req, token))
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """An unknown path or format: a 404 with the spec's error body, in XML when the path ends
+    in .xml, else in JSON."""
+    fmt = "xml" if request.path.lower().endswith(".xml") else "json"
+    return serialise.errors(fmt, 404, _("Not found."))
