@@ -3,6 +3,7 @@ public pages (no login, no personal data)."""
 
 import datetime as dt
 
+import pypdfium2 as pdfium
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -274,3 +275,35 @@ def test_topic_and_meeting_pages_do_not_grow_with_rows(world, login, django_asse
     for url, count in zip(urls, before, strict=True):
         with django_assert_num_queries(count):
             assert client.get(url).status_code == 200
+
+
+def _pdf_text(content: bytes) -> str:
+    assert content.startswith(b"%PDF")
+    document = pdfium.PdfDocument(content)
+    return "".join(document[i].get_textpage().get_text_range()
+                   for i in range(len(document))).replace("\r\n", "").replace("\n", "")
+
+
+def test_notice_pdf_is_chinese_with_the_decision_the_vote_and_progress_and_no_names(
+        world, client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    _pav, topic, heads = _decided(world)
+    item = topic.items.get()
+    services.item_progress(actor=world.carol, item_id=item.pk, progress=40, note="已完成 2 个单元")
+    response = client.get(f"/deliberation/notices/{topic.pk}/pdf/")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = _pdf_text(response.content)
+    # The decision, in Chinese.
+    assert "万泉街社区议事结果公示" in text and "空调滴水导致地面湿滑" in text
+    assert "收集再利用浇灌绿植 采纳" in text
+    assert "表决方式：举手表决。通过方案：收集再利用浇灌绿植。" in text
+    # The vote: 7 eligible, 6 present, 5 for, 1 against, and both tests of the rule.
+    assert "应到（户代表） 7" in text and "实到 6 应到者过半数：至少 4 达到" in text
+    assert "赞成 5 到会者过半数：至少 4 达到" in text
+    assert "反对 1" in text and "弃权 0" in text
+    # The progress.
+    assert "落实情况：落实中，40%" in text and "安装集水桶 水电维修队 40%" in text
+    # No resident's, worker's or writer's name, and no view.
+    for name in ["张爱丽", world.carol.name, world.tom.name, *(h.name for h in heads),
+                 "楼下总是湿的"]:
+        assert name not in text

@@ -1,8 +1,9 @@
 """Pages and the JSON API: who sees what, errors naming the field, query counts."""
 
 import datetime as dt
-import json
+from decimal import Decimal
 
+import pypdfium2 as pdfium
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -204,12 +205,46 @@ def test_summary_counts_from_records(world, login):
                                       "elevator_meetings": 1, "elevator_site_visits": 0}
 
 
-def test_sheet_pdf(world, login):
-    [(project, _d, _owners)] = _projects(world, 1)
+def _pdf_text(content: bytes) -> str:
+    assert content.startswith(b"%PDF")
+    document = pdfium.PdfDocument(content)
+    return "".join(document[i].get_textpage().get_text_range()
+                   for i in range(len(document))).replace("\r\n", "").replace("\n", "")
+
+
+def test_sheet_pdf(world, login, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    building, dwellings = unit_with(world, ["50.00", "60.00", "70.00", "80.00"])
+    owners = owners_for(world, dwellings)
+    project = project_at(world, building, stage=Stage.PLAN)
+    project = services.project_plan_set(
+        actor=world.carol, project_id=project.pk, version=project.version, budget="100000.01",
+        maintenance_yearly="1000.00",
+        sources=[{"kind": "subsidy", "name": "区级补助", "amount": "30000.00"}])
+    Project.objects.filter(pk=project.pk).update(stage=Stage.CONSENT)
     services.round_open(actor=world.carol, project_id=project.pk)
+    for owner in owners[:3]:
+        services.ballot_record_paper(actor=world.carol, project_id=project.pk,
+                                     owner_id=owner.pk, choice="yes")
     r = login(world.carol).get(f"/elevators/{project.pk}/sheet.pdf")
-    assert r.status_code == 200 and r.content.startswith(b"%PDF")
-    json.dumps(project.pk)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = _pdf_text(r.content)
+    assert f"{project.name} · 费用分摊表" in text
+    assert "总预算（元） 100000.01" in text and "其他资金来源（元） 30000.00" in text
+    assert "业主出资合计（元） 70000.01" in text and "按专有面积比例（无约定）" in text
+    # One row per dwelling: room, floor, area, coefficient, share, maintenance — as recorded.
+    shares = {(s.dwelling_id, s.kind): s for s in project.shares.all()}
+    for d in dwellings:
+        c, m = shares[(d.pk, "construction")], shares[(d.pk, "maintenance")]
+        assert f"{d.room} {d.floor} {d.area} {c.coefficient} {c.amount} {m.amount}" in text
+    assert sum(s.amount for s in shares.values() if s.kind == "construction") == Decimal(
+        "70000.01")
+    # The total row equals the owners' total and the yearly maintenance, to the fen.
+    assert "合计 70000.01 1000.00" in text
+    # The vote's four tests with every number used: 3 of 4 owners, 180 of 260 m².
+    assert "参与表决的专有面积占比 180.00 260.00 9/13 (69.23%) 2/3 通过" in text
+    assert "参与表决的人数占比 3 4 3/4 (75.00%) 2/3 通过" in text
+    assert "结果：通过" in text
 
 
 def test_plan_page_offers_the_default_table_and_records_it_only_when_adopted(world, login):
