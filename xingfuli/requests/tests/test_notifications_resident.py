@@ -111,9 +111,12 @@ def test_a_caller_without_a_login_is_told_by_sms_to_the_number_recorded(
                                       "sms": "xingfuli.core.channels.HttpSmsChannel"}
     settings.SMS_GATEWAY_URL = "https://sms.invalid/send"
     sent = []
-    monkeypatch.setattr(urllib.request, "urlopen",
-                        lambda request, timeout: sent.append(json.loads(request.data))
-                        or _Response())
+
+    def fake_urlopen(request, timeout):
+        sent.append(json.loads(request.data))
+        return _Response()
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     assert notifications_deliver(ids=[texts[0].pk]) == 1
     assert sent == [{"mobile": "13900001234",
                      "text": f"【幸福里】We have your request {req.number}.：3 楼的灯又不亮了"}]

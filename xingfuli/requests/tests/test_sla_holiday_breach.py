@@ -52,8 +52,8 @@ def test_breach_run_across_national_day_marks_once_escalates_once_notifies_once(
     req.refresh_from_db()
     assert req.resolution_breached and not req.response_breached
     assert req.level == Level.REFERRED  # community → street: one level
-    events = list(RequestEvent.objects.filter(request=req, kind__in=["breached", "escalated"])
-                  .values_list("kind", "from_level", "to_level", "actor_id"))
+    events = [(e.kind, e.from_level, e.to_level, e.actor_id) for e in
+              RequestEvent.objects.filter(request=req, kind__in=["breached", "escalated"])]
     assert events == [("breached", "community", "community", None),
                       ("escalated", "community", "referred", None)]
     # Notified once each: the street's officer (now responsible), the community's staff who
