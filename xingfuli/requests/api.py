@@ -250,14 +250,14 @@ def request_action_with_photos(
     before_photo: File[UploadedFile] = None,  # type: ignore[assignment]
     after_photo: File[UploadedFile] = None,  # type: ignore[assignment]
 ) -> dict[str, Any]:
+    # Only on a request the caller may see (404 before anything else is looked at).
+    selectors.access_request(actor=_actor(request), request_id=request_id)
     if action not in (Action.ON_SITE, Action.RESOLVE):
         raise DomainError(ErrorCode.INVALID, _("Only on_site and resolve take photos."),
                           field="action")
     if action == Action.ON_SITE and after_photo is not None:
         raise DomainError(ErrorCode.INVALID, _("An after photo goes with resolve."),
                           field="after_photo")
-    # Only on a request the caller may see (404 before the photos are read).
-    selectors.access_request(actor=_actor(request), request_id=request_id)
     photos = [(kind, image) for kind, image in (
         ("before", _photo(before_photo, "before_photo")),
         ("after", _photo(after_photo, "after_photo"))) if image is not None]
