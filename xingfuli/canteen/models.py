@@ -58,6 +58,8 @@ class EligibilityGroup(models.TextChoices):
     EMPTY_NEST = "empty_nest", _("empty nest (空巢)")
     DEPENDENT = "dependent", _("disabled or dependent (失能)")
     DISABILITY = "disability", _("disability (残疾)")
+    LOW_INCOME = "low_income", _("low income, near minimum allowance (低边)")
+    FAMILY_PLANNING = "family_planning", _("family planning special family (计划生育特殊家庭)")
     AGED_80 = "aged_80", _("aged 80+ (高龄)")
 
 

@@ -187,6 +187,10 @@ class Tag(models.Model):
         DISABILITY = "disability", _("disability (残疾)")
         DIBAO = "dibao", _("minimum living allowance (低保)")
         TEKUN = "tekun", _("extreme poverty support (特困)")
+        # RULES.md "Elderly meals": the priority groups of 民发〔2023〕58号 also name the
+        # near-低保 (low-income) elderly and 计划生育特殊家庭.
+        LOW_INCOME = "low_income", _("low income, near minimum allowance (低边)")
+        FAMILY_PLANNING = "family_planning", _("family planning special family (计划生育特殊家庭)")
         PARTY_MEMBER = "party_member", _("party member (党员)")
         VETERAN = "veteran", _("veteran (退役军人)")
         DAJIANG = "dajiang", _("former Dajiang factory worker (原大江厂职工)")
