@@ -29,6 +29,7 @@ from xingfuli.canteen.models import (
     COMPOSITION,
     DELIVERY_WINDOW,
     SAMPLE_KEEP,
+    Allergen,
     Canteen,
     DayOverride,
     Delivery,
@@ -317,6 +318,24 @@ def flag_labels(flags: list[str]) -> list[str]:
     return [str(DietFlag(f).label) for f in flags if f in DietFlag.values]
 
 
+def diet_conflicts(*, allergies: list[str], diet_flags: list[str], dishes: list[Dish]
+                   ) -> list[str]:
+    """What in a day's set meal a diner must not eat: a dish with one of their allergens, or
+    a meat dish not marked vegetarian for a vegetarian. (Low salt, low sugar, soft and low fat
+    are prepared portions: the kitchen count lists them per flag.)"""
+    out: list[str] = []
+    for dish in dishes:
+        hits = [a for a in dish.allergens if a in allergies]
+        if hits:
+            out.append(_("%(dish)s contains %(allergens)s") % {
+                "dish": dish.name,
+                "allergens": "、".join(str(Allergen(a).label) for a in hits)})
+        elif (DietFlag.VEGETARIAN in diet_flags and dish.kind == Dish.Kind.MEAT
+              and DietFlag.VEGETARIAN not in dish.diet_flags):
+            out.append(_("%(dish)s is not vegetarian") % {"dish": dish.name})
+    return out
+
+
 def family_of(*, actor: Any, diner: Diner) -> list[FamilyLink]:
     return list(scoped(FamilyLink.objects.select_related("user"), actor).filter(diner=diner))
 
@@ -372,11 +391,13 @@ class KitchenCount:
     walk_in: int = 0
     by_flag: list[tuple[str, int]] = field(default_factory=list)
     dishes: list[tuple[Dish, int]] = field(default_factory=list)
+    conflicts: list[tuple[str, list[str]]] = field(default_factory=list)  # (diner, what)
 
 
 def kitchen_count(*, canteen: Canteen, day: dt.date) -> KitchenCount:
     """Meals to cook for a day: in all, by service, walk-ins, per diet restriction and per
-    dish of the day's set meal. Three queries, whatever the number of orders."""
+    dish of the day's set meal, and the diners whose allergies or vegetarian diet clash with
+    the day's dishes. Four queries, whatever the number of orders."""
     rows = Order.objects.filter(canteen=canteen, day=day, status__in=ACTIVE).values(
         "service", "channel", "diner__diet_flags").annotate(n=Count("id"))
     count = KitchenCount(day=day)
@@ -395,7 +416,18 @@ def kitchen_count(*, canteen: Canteen, day: dt.date) -> KitchenCount:
     count.by_flag = [(str(DietFlag(f).label), flags[f]) for f in DietFlag.values if flags[f]]
     menu_day = published_days(canteen, day, day).get(day)
     if menu_day is not None:
-        count.dishes = [(dish, count.meals) for dish in menu_day.dishes.all()]
+        dishes = list(menu_day.dishes.all())
+        count.dishes = [(dish, count.meals) for dish in dishes]
+        eaters = Order.objects.filter(canteen=canteen, day=day, status__in=ACTIVE,
+                                      diner__isnull=False).values_list(
+            "diner__resident__name", "diner__allergies", "diner__diet_flags").order_by(
+            "diner__resident__name", "pk")
+        for name, allergies, diet in eaters:
+            if allergies or DietFlag.VEGETARIAN in (diet or []):
+                found = diet_conflicts(allergies=allergies or [], diet_flags=diet or [],
+                                       dishes=dishes)
+                if found:
+                    count.conflicts.append((name, found))
     return count
 
 
@@ -544,16 +576,19 @@ class Warning:
 
 def warnings(*, canteen: Canteen, today: dt.date, now: dt.datetime | None = None
              ) -> list[Warning]:
-    """What staff must see on opening the canteen's page: days with dishes without a sample,
-    samples kept past 48 h, health certificates expired or expiring, next week's menu not
-    published. Five queries."""
+    """What staff must see on opening the canteen's page: days with dishes without a sample
+    (past days, and today once lunch is served), samples kept past 48 h, health certificates
+    expired or expiring, next week's menu not published. Five queries."""
     now = now or timezone.now()
     out: list[Warning] = []
     start = today - dt.timedelta(days=SAMPLE_CHECK_DAYS)
     days = published_days(canteen, start, today)
     sampled = set(SampleRecord.objects.filter(canteen=canteen, day__gte=start, day__lte=today)
                   .values_list("day", "dish_id"))
+    served_today = now >= cooked_at(canteen, today)
     for day, menu_day in sorted(days.items()):
+        if day == today and not served_today:
+            continue  # lunch is not cooked yet: the samples are taken when it is served
         missing = [d.name for d in menu_day.dishes.all() if (day, d.pk) not in sampled]
         if missing:
             out.append(Warning("samples", _("%(day)s: no sample kept of %(dishes)s.") % {

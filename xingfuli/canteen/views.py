@@ -417,8 +417,17 @@ def _book_choices(diner: Diner, start: dt.date, days: int) -> list[tuple[str, st
     now = timezone.now()
     end = start + dt.timedelta(days=days)
     published = selectors.published_days(canteen, start, end)
-    return [(d.isoformat(), f"{WEEKDAY_NAMES[d.weekday()]} {d:%m-%d}")
-            for d in sorted(published) if now <= selectors.cutoff_at(canteen, d)]
+    choices = []
+    for d in sorted(published):
+        if now > selectors.cutoff_at(canteen, d):
+            continue
+        label = f"{WEEKDAY_NAMES[d.weekday()]} {d:%m-%d}"
+        clash = selectors.diet_conflicts(allergies=diner.allergies, diet_flags=diner.diet_flags,
+                                         dishes=list(published[d].dishes.all()))
+        if clash:
+            label += " · " + _("Note: %(what)s") % {"what": "；".join(clash)}
+        choices.append((d.isoformat(), label))
+    return choices
 
 
 def _diner_context(actor: User, diner: Diner, **forms: Any) -> dict[str, Any]:
@@ -430,6 +439,9 @@ def _diner_context(actor: User, diner: Diner, **forms: Any) -> dict[str, Any]:
     now = timezone.now()
     rows: list[dict[str, Any]] = [{"order": o, "dishes": [d.name for d in menus[o.day].dishes.all()]
              if o.day in menus else [], "weekday": WEEKDAY_NAMES[o.day.weekday()],
+             "conflicts": selectors.diet_conflicts(
+                 allergies=diner.allergies, diet_flags=diner.diet_flags,
+                 dishes=list(menus[o.day].dishes.all())) if o.day in menus else [],
              "can_cancel": o.status == "booked" and now <= selectors.cutoff_at(diner.canteen,
                                                                               o.day)}
             for o in orders]
