@@ -2,7 +2,10 @@
 (fictional names), and topics in every state — among them the article's air-conditioner drip
 water, decided ("collect it and water the plants") and done.
 
-Fast: a fixed handful of topics; the sign-in sheets are bulk-inserted.
+Fast: a fixed handful of topics; the sign-in sheets are bulk-inserted. Built after the requests,
+property and elevators parts (order 195): items link a request, the renovation project and an
+elevator project being installed, and one topic comes from a request through
+`services.topic_from_request`, as on the request page.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from xingfuli.core.models import User
 from xingfuli.deliberation import services
@@ -27,7 +31,11 @@ from xingfuli.deliberation.models import (
 )
 from xingfuli.deliberation.rules import MORE_THAN_HALF, check
 from xingfuli.demo.base import RESIDENT_MOBILES, STAFF_MOBILE, DemoWorld, demo_part
+from xingfuli.elevators.models import INSTALLING_STAGES
+from xingfuli.elevators.models import Project as ElevatorProject
+from xingfuli.property.models import RenovationProject
 from xingfuli.registry.models import Building
+from xingfuli.requests.models import OPEN_STATUSES, Request
 
 S = Topic.Status
 K = Topic.Kind
@@ -61,7 +69,9 @@ class Plan:
     meeting: int | None = None  # days ago (negative: days ahead)
     share_present: float = 0.6  # of the households eligible
     share_for: float = 0.8  # of those present
-    items: tuple[tuple[str, str, int], ...] = ()  # (work, responsible, progress)
+    # (work, responsible, progress[, what it links: "request", "renovation" or "elevator"])
+    items: tuple[tuple[Any, ...], ...] = ()
+    elevator: bool = False  # concerns the unit whose elevator is being installed
     views: tuple[str, ...] = ()
     done: int | None = None
     note: str = ""
@@ -83,7 +93,15 @@ PLANS = (
          options=("限期自行清理，逾期统一清运", "设置集中存放点"), chosen=0, created=90,
          meeting=60, share_present=0.64, share_for=0.7,
          items=(("张贴告示，限期自行清理", "第三网格", 100),
-                ("统一清运剩余杂物", "清扫保洁队", 40))),
+                ("统一清运剩余杂物", "清扫保洁队", 40, "request"),
+                ("清运后配合楼道刷白和管线整治", "社区物业服务中心", 60, "renovation"))),
+    Plan("加装电梯施工期间低层住户出行和噪音协调", K.HARD, S.IMPLEMENTING, 3, 1,
+         options=("施工时间限定在 8:30–12:00、14:30–18:00，单元门口搭临时通道",
+                  "集中在两周内突击施工"), chosen=0, created=80, meeting=50,
+         share_present=0.7, share_for=0.8, elevator=True,
+         description="加装电梯进场施工，一楼住户担心出入不便和噪音，请到亭子里一起商量。",
+         items=(("搭建单元门口临时通道，公示施工作息时间", "社区居委会、施工单位", 70,
+                 "elevator"),)),
     Plan("小区停车位重新划线", K.MAJOR, S.DECIDED, 3, 4,
          options=("按现有空地重新划线并编号", "只在主干道一侧停车"), chosen=0, created=70,
          meeting=12, share_present=0.58, share_for=0.62),
@@ -98,6 +116,20 @@ PLANS = (
     Plan("楼栋间养犬管理公约", K.MAJOR, S.WITHDRAWN, 6, 2, created=100,
          note="经网格员协调，相关住户已自行达成约定，撤回议题。"),
 )
+
+
+def _linkable(community_id: int, buildings: list[Building]) -> dict[str, Any]:
+    """What demo items link: an open request of the buildings concerned (else of the community),
+    the community's renovation project, and an elevator project being installed."""
+    requests = Request.objects.filter(community_id=community_id).order_by("pk")
+    near = requests.filter(building__in=buildings, status__in=OPEN_STATUSES)
+    return {
+        "request": near.first() or requests.filter(status__in=OPEN_STATUSES).first(),
+        "renovation": RenovationProject.objects.filter(community_id=community_id)
+        .order_by("pk").first(),
+        "elevator": ElevatorProject.objects.filter(
+            community_id=community_id, stage__in=INSTALLING_STAGES).order_by("pk").first(),
+    }
 
 
 def build_deliberation(world: DemoWorld) -> None:
@@ -143,9 +175,13 @@ def build_deliberation(world: DemoWorld) -> None:
         events.append(TopicEvent(topic=topic, action=action, from_status=before,
                                  to_status=after, actor=staff, at=ago(days), note=note))
 
+    installing = _linkable(community.pk, [])["elevator"]
     for plan in PLANS:
         pavilion = pavilions[plan.pavilion]
         concerned = around[plan.pavilion][:plan.buildings]
+        if plan.elevator and installing is not None:
+            concerned = [installing.building]
+        linkable = _linkable(community.pk, concerned)
         topic = Topic.objects.create(
             community=community, pavilion=pavilion, title=plan.title, kind=plan.kind,
             origin=plan.origin, description=plan.description, status=plan.status,
@@ -225,11 +261,13 @@ def build_deliberation(world: DemoWorld) -> None:
             decided_this_year += 1
         event(topic, services.Action.DECIDE, S.DELIBERATED, S.DECIDED, plan.meeting,
               opts[plan.chosen].title)
-        for n, (work, who, progress) in enumerate(plan.items):
+        for n, (work, who, progress, *link) in enumerate(plan.items):
             done_on = ago(plan.done or plan.meeting - 20).date() if progress == 100 else None
+            linked = {"elevator_project" if k == "elevator" else k: linkable[k] for k in link}
             items.append(ImplementationItem(
-                topic=topic, title=work, owner_label=who, progress=progress, done_on=done_on,
-                due_on=ago(plan.meeting - 30 - n * 10).date(), created_at=ago(plan.meeting - 3),
+                topic=topic, title=str(work), owner_label=str(who), progress=int(progress),
+                done_on=done_on, due_on=ago(plan.meeting - 30 - n * 10).date(),
+                created_at=ago(plan.meeting - 3), **linked,
             ))
         if plan.items:
             event(topic, services.Action.IMPLEMENT, S.DECIDED, S.IMPLEMENTING, plan.meeting - 3)
@@ -248,12 +286,20 @@ def build_deliberation(world: DemoWorld) -> None:
     TopicEvent.objects.bulk_create(events)
     TopicView.objects.bulk_create(views)
     ImplementationItem.objects.bulk_create(items)
+    # A request the grid could not settle, taken to the pavilion by the app's own service call
+    # (the topic and the request's referral are linked both ways).
+    referred = _linkable(community.pk, around[1])["request"]
+    if referred is not None:
+        services.topic_from_request(
+            actor=staff, request_id=referred.pk, kind=K.MAJOR, pavilion_id=pavilions[1].pk,
+            note="涉及多户住户，网格协调未果，提交议事亭商议。",
+            idempotency_key=f"demo-topic-from-request-{referred.pk}")
     HouseholdVote.objects.bulk_create(
         HouseholdVote(decision=d, household_id=hh, choice=c) for d, rows in votes
         for hh, c in rows
     )
     world.counts["pavilions"] = len(pavilions)
-    world.counts["topics"] = len(PLANS)
+    world.counts["topics"] = len(PLANS) + (referred is not None)
     world.counts["topics_decided_year"] = decided_this_year
     world.counts["meeting_attendance"] = len(attendance)
 
@@ -273,4 +319,4 @@ def reset_deliberation(community_ids: Sequence[int]) -> None:
     Pavilion.objects.filter(community_id__in=community_ids).delete()
 
 
-demo_part("deliberation", order=180, reset=reset_deliberation)(build_deliberation)
+demo_part("deliberation", order=195, reset=reset_deliberation)(build_deliberation)
