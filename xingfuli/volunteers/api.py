@@ -32,6 +32,37 @@ class TeamOut(Schema):
     member_count: int
 
 
+class TeamIn(Schema):
+    name: str
+    description: str = ""
+    leader_id: int | None = None
+
+
+class VolunteerIn(Schema):
+    name: str
+    mobile: str = ""
+    id_number: str = Field("", description="Kept encrypted; answered masked.")
+    resident_id: int | None = Field(None, description="The resident, if they live here.")
+    user_id: int | None = Field(None, description="Their login, if they have one.")
+    skills: list[str] = []
+    availability: str = ""
+    team_ids: list[int] = []
+    is_party_member: bool = False
+
+
+class CorrectionAskIn(Schema):
+    minutes: int
+    reason: str
+
+
+class CorrectionOut(Schema):
+    id: int
+    record_id: int
+    minutes: int
+    reason: str
+    status: str
+
+
 class VolunteerOut(Schema):
     id: int
     number: str
@@ -201,6 +232,57 @@ def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
              "leader": t.leader.name if t.leader else None,
              "member_count": t.member_count}  # type: ignore[attr-defined]
             for t in selectors.teams_for(actor=_actor(request))]
+
+
+def _managed_id(request: HttpRequest) -> int:
+    community = selectors.managed_community(_actor(request))
+    if community is None:
+        raise Forbidden()
+    return community.pk
+
+
+@router.post("/teams", response={201: TeamOut})
+def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, dict[str, Any]]:
+    team = services.team_create(actor=_actor(request), community_id=_managed_id(request),
+                                name=payload.name, description=payload.description,
+                                leader_id=payload.leader_id)
+    return 201, {"id": team.pk, "name": team.name, "description": team.description,
+                 "leader": team.leader.name if team.leader else None,
+                 "member_count": 1 if team.leader else 0}
+
+
+@router.post("/volunteers", response={201: VolunteerOut})
+def register_volunteer(request: HttpRequest,
+                       payload: VolunteerIn) -> tuple[int, dict[str, Any]]:
+    volunteer = services.volunteer_register(
+        actor=_actor(request), community_id=_managed_id(request), name=payload.name,
+        mobile=payload.mobile, id_number=payload.id_number, resident_id=payload.resident_id,
+        user_id=payload.user_id, skills=payload.skills, availability=payload.availability,
+        team_ids=payload.team_ids, is_party_member=payload.is_party_member)
+    return 201, _volunteer_out(volunteer, 0)
+
+
+def _correction_out(c: Any) -> dict[str, Any]:
+    return {"id": c.pk, "record_id": c.record_id, "minutes": c.minutes, "reason": c.reason,
+            "status": c.status}
+
+
+@router.post("/records/{record_id}/correction-request", response={201: CorrectionOut})
+def ask_correction(request: HttpRequest, record_id: int,
+                   payload: CorrectionAskIn) -> tuple[int, dict[str, Any]]:
+    ask = services.correction_ask(actor=_actor(request), record_id=record_id,
+                                  minutes=payload.minutes, reason=payload.reason)
+    return 201, _correction_out(ask)
+
+
+@router.post("/correction-requests/{request_id}/decide", response=CorrectionOut)
+def decide_correction(request: HttpRequest, request_id: int,
+                      payload: DecideIn) -> dict[str, Any]:
+    actor = _actor(request)
+    if not selectors.corrections_pending(actor=actor).filter(pk=request_id).exists():
+        raise NotFound()
+    return _correction_out(services.correction_decide(
+        actor=actor, request_id=request_id, approve=payload.approve, note=payload.note))
 
 
 @router.get("/volunteers", response=list[VolunteerOut])

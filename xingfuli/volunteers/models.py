@@ -34,6 +34,7 @@ class VolunteerTeam(models.Model):
                                related_name="+", verbose_name=_("leader"))
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("volunteer team")
@@ -206,6 +207,48 @@ class RecordCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.before_minutes} → {self.after_minutes}"
+
+
+class CorrectionRequest(models.Model):
+    """A volunteer asks for a correction of one of their approved records (RULES: volunteers may
+    ask for corrections): the minutes they think right and why. The organiser approves it (the
+    correction is then made by `record_correct`, with a RecordCorrection and the audit) or
+    refuses it with a note."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for approval")
+        APPROVED = "approved", pgettext_lazy("hours claim", "approved")
+        REFUSED = "refused", pgettext_lazy("hours claim", "refused")
+
+    scope_paths: ClassVar[ScopePaths] = ScopePaths(community="record__community",
+                                                   module_roles=ORGANISER)
+
+    record = models.ForeignKey(ServiceRecord, on_delete=models.CASCADE,
+                               related_name="correction_requests", verbose_name=_("record"))
+    minutes = models.PositiveIntegerField(_("minutes asked for"))
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True,
+                                     related_name="+", verbose_name=_("asked by"))
+    requested_at = models.DateTimeField(_("asked"), default=timezone.now)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(pgettext_lazy("hours claim", "decided"), null=True,
+                                      blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["record"], condition=Q(status="pending"),
+                                    name="correction_request_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.minutes} min"
 
 
 class BirthdayCalendar(models.Model):

@@ -21,6 +21,7 @@ from xingfuli.volunteers import chinese_calendar as cc
 from xingfuli.volunteers.models import (
     Activity,
     BirthdayCalendar,
+    CorrectionRequest,
     RecordCorrection,
     ServiceRecord,
     Volunteer,
@@ -236,6 +237,15 @@ def claims_pending(*, actor: User) -> QuerySet[ServiceRecord]:
         scoped(ServiceRecord.objects.all(), actor, write=True)
         .filter(status=ServiceRecord.Status.PENDING).select_related("volunteer")
         .order_by("created_at", "id")
+    )
+
+
+def corrections_pending(*, actor: User) -> QuerySet[CorrectionRequest]:
+    """Volunteers' correction requests the actor may decide, oldest first."""
+    return (
+        scoped(CorrectionRequest.objects.all(), actor, write=True)
+        .filter(status=CorrectionRequest.Status.PENDING)
+        .select_related("record__volunteer").order_by("requested_at", "id")
     )
 
 

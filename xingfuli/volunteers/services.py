@@ -29,6 +29,7 @@ from xingfuli.registry.personal import normalize_mobile, parse_id_number, set_id
 from xingfuli.volunteers.models import (
     Activity,
     BirthdayCalendar,
+    CorrectionRequest,
     RecordCorrection,
     ServiceRecord,
     Volunteer,
@@ -67,7 +68,8 @@ def _text(value: str | None, field: str, limit: int, *, required: bool = False) 
     return text
 
 
-def _check_version(obj: ServiceRecord | Volunteer, version: int | None) -> None:
+def _check_version(obj: ServiceRecord | Volunteer | VolunteerTeam,
+                   version: int | None) -> None:
     if version is not None and obj.version != version:
         raise DomainError(ErrorCode.CONFLICT,
                           _("Someone else changed this in the meantime. Reload and try again."),
@@ -95,6 +97,38 @@ def team_create(*, actor: User, community_id: int, name: str, description: str =
     if leader is not None:
         leader.teams.add(team)
     audit.record("volunteers.team.created", actor=actor, target=team)
+    return team
+
+
+@transaction.atomic
+def team_update(*, actor: User, team_id: int, name: str, description: str = "",
+                leader_id: int | None = None, version: int | None = None) -> VolunteerTeam:
+    """The organiser renames a team, describes it or changes its leader."""
+    team = VolunteerTeam.objects.select_for_update().filter(pk=team_id, active=True).first()
+    if team is None:
+        raise NotFound()
+    _require(actor, team.community_id)
+    _check_version(team, version)
+    name = _text(name, "name", 100, required=True)
+    if VolunteerTeam.objects.filter(community_id=team.community_id, name=name).exclude(
+            pk=team.pk).exists():
+        raise DomainError(ErrorCode.DUPLICATE, _("A team of this name exists."), field="name")
+    leader = None
+    if leader_id is not None:
+        leader = Volunteer.objects.filter(pk=leader_id, community_id=team.community_id,
+                                          active=True).first()
+        if leader is None:
+            raise DomainError(ErrorCode.INVALID, _("Choose a volunteer of this community."),
+                              field="leader_id")
+    before = {"name": team.name, "leader": team.leader_id}
+    team.name, team.leader = name, leader
+    team.description = _text(description, "description", 300)
+    team.version += 1
+    team.save()
+    if leader is not None:
+        leader.teams.add(team)
+    audit.record("volunteers.team.updated", actor=actor, target=team, before=before,
+                 after={"name": team.name, "leader": team.leader_id})
     return team
 
 
@@ -151,6 +185,37 @@ def volunteer_register(
     volunteer.save()
     volunteer.teams.set(teams)
     audit.record("volunteers.volunteer.registered", actor=actor, target=volunteer)
+    return volunteer
+
+
+@transaction.atomic
+def volunteer_update(
+    *, actor: User, volunteer_id: int, name: str, mobile: str = "",
+    skills: Sequence[str] = (), availability: str = "", team_ids: Sequence[int] = (),
+    is_party_member: bool = False, version: int | None = None,
+) -> Volunteer:
+    """The organiser edits a volunteer's name, mobile (blank: unchanged), skills, availability
+    and teams."""
+    volunteer = Volunteer.objects.select_for_update().filter(pk=volunteer_id).first()
+    if volunteer is None:
+        raise NotFound()
+    _require(actor, volunteer.community_id)
+    _check_version(volunteer, version)
+    volunteer.name = _text(name, "name", 50, required=True)
+    volunteer.skills = _skills(skills)
+    volunteer.availability = _text(availability, "availability", 200)
+    volunteer.is_party_member = is_party_member
+    if mobile:
+        set_mobile(volunteer, normalize_mobile(mobile))
+    teams = list(VolunteerTeam.objects.filter(pk__in=team_ids,
+                                              community_id=volunteer.community_id))
+    if len(teams) != len(set(team_ids)):
+        raise DomainError(ErrorCode.INVALID, _("Choose teams of this community."),
+                          field="team_ids")
+    volunteer.version += 1
+    volunteer.save()
+    volunteer.teams.set(teams)
+    audit.record("volunteers.volunteer.updated", actor=actor, target=volunteer)
     return volunteer
 
 
@@ -320,6 +385,27 @@ def session_check_out(*, actor: User, booking_id: int,
     return booking
 
 
+@transaction.atomic
+def attendance_correct(*, actor: User, booking_id: int, checked_in_at: dt.datetime,
+                       checked_out_at: dt.datetime | None, reason: str) -> sch.Booking:
+    """The organiser corrects a volunteer's check-in/out times (`sch.booking_correct_times`,
+    audited) and the hours credited from them follow: the attendance record's minutes are
+    corrected with the same reason (a RecordCorrection), or the hours are credited now if the
+    booking had not been checked out."""
+    booking = sch.booking_correct_times(actor=actor, booking_id=booking_id,
+                                        checked_in_at=checked_in_at,
+                                        checked_out_at=checked_out_at, reason=reason)
+    if booking.attendee_kind != VOLUNTEER_KIND:
+        return booking
+    record = ServiceRecord.objects.filter(booking_id=booking.pk).first()
+    if record is None:
+        _credit_booking(actor, booking)
+    elif record.minutes != booking.attended_minutes:
+        record_correct(actor=actor, record_id=record.pk, minutes=booking.attended_minutes,
+                       reason=reason)
+    return booking
+
+
 # --- the hours ledger -----------------------------------------------------------------------
 
 
@@ -405,6 +491,69 @@ def record_correct(*, actor: User, record_id: int, minutes: int, reason: str,
     record.version += 1
     record.save(update_fields=["minutes", "version"])
     return record
+
+
+@transaction.atomic
+def correction_ask(*, actor: User, record_id: int, minutes: int,
+                   reason: str) -> CorrectionRequest:
+    """A volunteer asks the organiser to correct the minutes of one of their records."""
+    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related(
+        "volunteer").filter(pk=record_id, volunteer__user=actor).first()
+    if record is None:
+        raise NotFound()
+    if record.status != ServiceRecord.Status.APPROVED:
+        raise DomainError(ErrorCode.INVALID_TRANSITION,
+                          _("Only approved hours can be corrected."), field="record_id")
+    reason = _text(reason, "reason", 300, required=True)
+    if minutes < 0 or minutes > MAX_CLAIM_MINUTES:
+        raise DomainError(ErrorCode.INVALID,
+                          _("Give the service time in minutes, from 0 to 1440."),
+                          field="minutes")
+    if minutes == record.minutes:
+        raise DomainError(ErrorCode.INVALID, _("The minutes are unchanged."), field="minutes")
+    if CorrectionRequest.objects.filter(record=record,
+                                        status=CorrectionRequest.Status.PENDING).exists():
+        raise DomainError(ErrorCode.DUPLICATE,
+                          _("A correction of this record is already waiting."),
+                          field="record_id")
+    ask = CorrectionRequest.objects.create(record=record, minutes=minutes, reason=reason,
+                                           requested_by=actor)
+    audit.record("volunteers.correction.asked", actor=actor, target=ask, record=record.pk,
+                 before=record.minutes, asked=minutes, reason=reason)
+    return ask
+
+
+@transaction.atomic
+def correction_decide(*, actor: User, request_id: int, approve: bool,
+                      note: str = "") -> CorrectionRequest:
+    """The organiser approves a volunteer's correction request (the record is corrected by
+    `record_correct`, reason: the volunteer's) or refuses it with a note; the volunteer is
+    told."""
+    ask = (CorrectionRequest.objects.select_for_update(of=("self",))
+           .select_related("record__volunteer").filter(pk=request_id).first())
+    if ask is None:
+        raise NotFound()
+    _require(actor, ask.record.community_id)
+    if ask.status != CorrectionRequest.Status.PENDING:
+        raise DomainError(ErrorCode.INVALID_TRANSITION, _("This request has been decided."))
+    note = _text(note, "note", 200)
+    if not approve and not note:
+        raise DomainError(ErrorCode.INVALID, _("Say why the request is refused."), field="note")
+    if approve:
+        record_correct(actor=actor, record_id=ask.record_id, minutes=ask.minutes,
+                       reason=_("Asked by the volunteer: %(reason)s") % {"reason": ask.reason})
+    ask.status = (CorrectionRequest.Status.APPROVED if approve
+                  else CorrectionRequest.Status.REFUSED)
+    ask.decided_by, ask.decided_at, ask.decision_note = actor, timezone.now(), note
+    ask.save()
+    audit.record("volunteers.correction.decided", actor=actor, target=ask, status=ask.status,
+                 note=note)
+    if ask.requested_by_id:
+        user = User.objects.get(pk=ask.requested_by_id)
+        subject = (_("Your correction request was approved") if approve
+                   else _("Your correction request was refused"))
+        notify([user], subject=subject, body=note, url="/volunteers/me/")
+    return ask
 
 
 @transaction.atomic

@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingfuli.core import scheduling as sch
-from xingfuli.core.errors import DomainError, Forbidden, NotFound
+from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import staff_page
 from xingfuli.volunteers import certificate, selectors, services
 from xingfuli.volunteers.chinese_calendar import festivals
-from xingfuli.volunteers.forms import ClaimForm
+from xingfuli.volunteers.forms import ActivityForm, ClaimForm, CorrectForm, TeamForm, VolunteerForm
+from xingfuli.volunteers.models import BirthdayCalendar, ServiceRecord, Volunteer, VolunteerTeam
 
 
 def _community_id(actor: User) -> int:
@@ -277,7 +278,8 @@ def volunteer_certificate(request: HttpRequest, volunteer_id: int) -> HttpRespon
 def claims(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     return render(request, "volunteers/claims.html",
-                  {"claims": list(selectors.claims_pending(actor=actor)[:200])})
+                  {"claims": list(selectors.claims_pending(actor=actor)[:200]),
+                   "corrections": list(selectors.corrections_pending(actor=actor)[:200])})
 
 
 @staff_page
@@ -303,7 +305,9 @@ def claim_decide(request: HttpRequest, record_id: int) -> HttpResponse:
 @require_GET
 def teams(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
+    community = selectors.home_community(actor)
     return render(request, "volunteers/teams.html", {
+        "can_manage": community is not None and selectors.can_manage(actor, community.pk),
         "teams": list(selectors.teams_for(actor=actor)),
         "volunteers": list(selectors.volunteers_for(actor=actor)[:200]),
     })
@@ -323,4 +327,285 @@ def birthdays(request: HttpRequest) -> HttpResponse:
         "rows": selectors.birthday_list(actor=actor, community_id=community.pk, year=year,
                                         quarter=quarter),
         "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
+        "calendars": BirthdayCalendar.Calendar.choices,
     })
+
+
+# --- organiser: teams, volunteers, activities, corrections, birthday calendars --------------
+
+
+def _managed(actor: User) -> int:
+    community = selectors.managed_community(actor)
+    if community is None:
+        raise NotFound()
+    return community.pk
+
+
+def _domain_error(form: Any, exc: DomainError, fields: dict[str, str] | None = None) -> None:
+    """Put a service's error on the form field it names (or above the form)."""
+    field = (fields or {}).get(exc.field or "", exc.field)
+    form.add_error(field if field in form.fields else None, str(exc.message))
+
+
+def _team_choices(community_id: int) -> list[tuple[int, str]]:
+    return list(VolunteerTeam.objects.filter(community_id=community_id, active=True)
+                .order_by("id").values_list("pk", "name"))
+
+
+def _form_page(request: HttpRequest, form: Any, title: str, *, status: int = 200,
+               submit: str | None = None) -> HttpResponse:
+    return render(request, "volunteers/form.html",
+                  {"form": form, "title": title, "submit": submit or _("Save")}, status=status)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def team_edit(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    """Create a team (no id) or edit one: name, description, leader."""
+    actor = _actor(request)
+    community_id = _managed(actor)
+    team = None
+    if team_id is not None:
+        team = VolunteerTeam.objects.filter(pk=team_id, community_id=community_id,
+                                            active=True).first()
+        if team is None:
+            raise NotFound()
+    leaders = list(Volunteer.objects.filter(community_id=community_id, active=True)
+                   .order_by("number").values_list("pk", "name"))
+    initial = ({"name": team.name, "description": team.description,
+                "leader": team.leader_id, "version": team.version} if team else {})
+    form = TeamForm(request.POST or None, initial=initial, leaders=leaders)
+    title = _("Edit team") if team else _("New volunteer team")
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if team is None:
+                    services.team_create(actor=actor, community_id=community_id,
+                                         name=data["name"], description=data["description"],
+                                         leader_id=data["leader"])
+                else:
+                    services.team_update(actor=actor, team_id=team.pk, name=data["name"],
+                                         description=data["description"],
+                                         leader_id=data["leader"], version=data["version"])
+            except DomainError as exc:
+                _domain_error(form, exc, {"leader_id": "leader"})
+            else:
+                messages.success(request, _("The team is saved."))
+                return redirect("volunteers:teams")
+        return _form_page(request, form, title, status=400)
+    return _form_page(request, form, title)
+
+
+def _resident_by_id_number(community_id: int, id_number: str) -> int | None:
+    from xingfuli.core import crypto
+    from xingfuli.registry.models import Resident
+    from xingfuli.registry.personal import parse_id_number
+
+    number = parse_id_number(id_number).number
+    found = Resident.objects.filter(
+        id_number_digest=crypto.digest(number),
+        household__dwelling__unit__building__community_id=community_id,
+    ).values_list("pk", flat=True).first()
+    return found
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def volunteer_edit(request: HttpRequest, volunteer_id: int | None = None) -> HttpResponse:
+    """Register a volunteer (a resident, found by the ID number, or someone from outside) or
+    edit one: skills, availability, teams."""
+    actor = _actor(request)
+    community_id = _managed(actor)
+    volunteer = None
+    if volunteer_id is not None:
+        volunteer = Volunteer.objects.filter(pk=volunteer_id, community_id=community_id).first()
+        if volunteer is None:
+            raise NotFound()
+    initial: dict[str, Any] = {}
+    if volunteer is not None:
+        initial = {"name": volunteer.name, "skills": "、".join(volunteer.skills),
+                   "availability": volunteer.availability,
+                   "teams": list(volunteer.teams.values_list("pk", flat=True)),
+                   "is_party_member": volunteer.is_party_member, "version": volunteer.version}
+    form = VolunteerForm(request.POST or None, initial=initial,
+                         teams=_team_choices(community_id), editing=volunteer is not None)
+    title = _("Edit volunteer") if volunteer else _("Register a volunteer")
+    if request.method != "POST":
+        return _form_page(request, form, title)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if volunteer is None:
+                resident_id = None
+                if data["is_resident"]:
+                    if not data["id_number"]:
+                        raise DomainError(ErrorCode.INVALID,
+                                          _("Give the ID number to find the resident."),
+                                          field="id_number")
+                    resident_id = _resident_by_id_number(community_id, data["id_number"])
+                    if resident_id is None:
+                        raise DomainError(ErrorCode.INVALID,
+                                          _("No resident of this community has this ID "
+                                            "number."), field="id_number")
+                saved = services.volunteer_register(
+                    actor=actor, community_id=community_id, name=data["name"],
+                    mobile=data["mobile"], id_number=data["id_number"],
+                    resident_id=resident_id, skills=data["skills"],
+                    availability=data["availability"], team_ids=data["teams"],
+                    is_party_member=data["is_party_member"])
+            else:
+                saved = services.volunteer_update(
+                    actor=actor, volunteer_id=volunteer.pk, name=data["name"],
+                    mobile=data["mobile"], skills=data["skills"],
+                    availability=data["availability"], team_ids=data["teams"],
+                    is_party_member=data["is_party_member"], version=data["version"])
+        except DomainError as exc:
+            _domain_error(form, exc, {"team_ids": "teams", "resident_id": "id_number"})
+        else:
+            messages.success(request, _("Volunteer %(number)s is saved.")
+                             % {"number": saved.number})
+            return redirect("volunteers:teams")
+    return _form_page(request, form, title, status=400)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Create an activity: one-off or weekly, roles with the numbers needed, capacity."""
+    actor = _actor(request)
+    community_id = _managed(actor)
+    form = ActivityForm(request.POST or None, teams=_team_choices(community_id))
+    title = _("New activity")
+    if request.method != "POST":
+        return _form_page(request, form, title)
+    if form.is_valid():
+        data = form.cleaned_data
+        tz = timezone.get_current_timezone()
+        try:
+            created = services.activity_create(
+                actor=actor, community_id=community_id, title=data["title"],
+                kind=data["kind"], festival=data["festival"], team_id=data["team"],
+                description=data["description"], place=data["place"],
+                starts_at=dt.datetime.combine(data["day"], data["starts"], tz),
+                ends_at=dt.datetime.combine(data["day"], data["ends"], tz),
+                capacity=data["capacity"], weekly_until=data["weekly_until"],
+                roles=[sch.RoleNeed(code, name, n) for code, name, n in data["roles"]])
+        except DomainError as exc:
+            _domain_error(form, exc, {"team_id": "team", "ends_at": "ends",
+                                      "starts_at": "starts", "roles": "roles"})
+        else:
+            messages.success(request, _("The activity is created."))
+            return redirect("volunteers:activity", created.pk)
+    return _form_page(request, form, title, status=400)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def record_correct(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The organiser corrects the hours of a record, with a reason (audited)."""
+    actor = _actor(request)
+    record = selectors.access_record(actor=actor, record_id=record_id)
+    if not selectors.can_manage(actor, record.community_id):
+        raise NotFound()
+    form = CorrectForm(request.POST or None, initial={
+        "hours": services.hours_of(record.minutes), "version": record.version})
+    title = _("Correct the hours of %(name)s: %(service)s, %(date)s") % {
+        "name": record.volunteer.name, "service": record.service,
+        "date": f"{record.service_date:%Y-%m-%d}"}
+    if request.method != "POST":
+        return _form_page(request, form, title)
+    if form.is_valid():
+        try:
+            services.record_correct(actor=actor, record_id=record.pk,
+                                    minutes=int(form.cleaned_data["hours"] * 60),
+                                    reason=form.cleaned_data["reason"],
+                                    version=form.cleaned_data["version"])
+        except DomainError as exc:
+            _domain_error(form, exc, {"minutes": "hours"})
+        else:
+            messages.success(request, _("The hours are corrected."))
+            return redirect("volunteers:volunteer_records", record.volunteer_id)
+    return _form_page(request, form, title, status=400)
+
+
+@staff_page
+@require_GET
+def volunteer_records(request: HttpRequest, volunteer_id: int) -> HttpResponse:
+    """The organiser's view of a volunteer's record, with a correction link per entry."""
+    actor = _actor(request)
+    volunteer = selectors.access_volunteer(actor=actor, volunteer_id=volunteer_id)
+    if not selectors.can_manage(actor, volunteer.community_id):
+        raise NotFound()
+    return render(request, "volunteers/records.html", {
+        "volunteer": volunteer, "record": selectors.volunteer_record(volunteer=volunteer)})
+
+
+@staff_page
+@require_POST
+def birthday_calendar(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """From the birthday list: set whether a resident celebrates by the solar or lunar calendar."""
+    from xingfuli.registry.models import Resident
+
+    actor = _actor(request)
+    if not Resident.objects.filter(
+        pk=resident_id, household__dwelling__unit__building__community_id=_managed(actor)
+    ).exists():
+        raise NotFound()
+    try:
+        services.birthday_calendar_set(actor=actor, resident_id=resident_id,
+                                       calendar=request.POST.get("calendar", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The birthday calendar is saved."))
+    back = {k: request.POST[k] for k in ("year", "quarter") if request.POST.get(k, "").isdigit()}
+    url = reverse("volunteers:birthdays")
+    return redirect(url + ("?" + "&".join(f"{k}={v}" for k, v in back.items()) if back else ""))
+
+
+# --- a volunteer asks for a correction; the organiser decides -------------------------------
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def correction_ask(request: HttpRequest, record_id: int) -> HttpResponse:
+    actor = _actor(request)
+    record = ServiceRecord.objects.filter(pk=record_id, volunteer__user=actor).first()
+    if record is None:
+        raise NotFound()
+    form = CorrectForm(request.POST or None,
+                       initial={"hours": services.hours_of(record.minutes)})
+    title = _("Ask for a correction: %(service)s, %(date)s") % {
+        "service": record.service, "date": f"{record.service_date:%Y-%m-%d}"}
+    if request.method != "POST":
+        return _form_page(request, form, title, submit=_("Ask the organiser"))
+    if form.is_valid():
+        try:
+            services.correction_ask(actor=actor, record_id=record.pk,
+                                    minutes=int(form.cleaned_data["hours"] * 60),
+                                    reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            _domain_error(form, exc, {"minutes": "hours", "record_id": ""})
+        else:
+            messages.success(request, _("Your request is waiting for the organiser."))
+            return redirect("volunteers:me")
+    return _form_page(request, form, title, status=400, submit=_("Ask the organiser"))
+
+
+@staff_page
+@require_POST
+def correction_decide(request: HttpRequest, request_id: int) -> HttpResponse:
+    actor = _actor(request)
+    ask = selectors.corrections_pending(actor=actor).filter(pk=request_id).first()
+    if ask is None:
+        raise NotFound()
+    try:
+        services.correction_decide(actor=actor, request_id=ask.pk,
+                                   approve=request.POST.get("decision") == "approve",
+                                   note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The request is decided."))
+    return redirect("volunteers:claims")
