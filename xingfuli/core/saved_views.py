@@ -87,7 +87,7 @@ def saved_view_create(*, actor: User, page: str, name: str, querystring: str) ->
     name = _clean_name(name)
     query = clean_querystring(querystring)
     # The user's row lock serialises two saves at once, so the limit holds.
-    User.objects.select_for_update().filter(pk=actor.pk).first()
+    User.objects.select_for_update(of=("self",)).filter(pk=actor.pk).first()
     mine = SavedView.objects.filter(user=actor, page=page)
     if mine.filter(name=name).exists():
         raise _duplicate_name()
