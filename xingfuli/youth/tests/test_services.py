@@ -284,3 +284,53 @@ def test_a_volunteer_may_teach_but_an_outsider_may_not(world):
         services.course_update(actor=world.carol, course_id=y.coding.pk, version=2,
                                teacher_ids=[stranger.pk, world.oscar.pk])
     assert exc.value.field == "teacher_ids"
+
+
+def test_statistics_term_filter_counts_only_that_terms_courses(world, login):
+    from xingfuli.youth.models import Course, Term
+
+    with time_machine.travel(dt.datetime(2026, 7, 15, 9, 0, tzinfo=SH), tick=False) as tm:
+        y = build_youth(world)
+        today = dt.date(2026, 7, 15)
+        weekend = services.term_create(
+            actor=world.carol, community_id=world.community.pk, name="2026年暑假",
+            kind=Term.Kind.SUMMER_HOLIDAY, starts_on=today, ends_on=today + dt.timedelta(days=60))
+        go = services.course_create(actor=world.carol, term_id=weekend.pk, name="周末围棋",
+                                    kind=Course.Kind.WEEKEND, capacity=10, min_age=6,
+                                    max_age=12, teacher_ids=[world.yuki.pk])
+        services.course_sessions_add(actor=world.carol, course_id=go.pk,
+                                     first_day=today + dt.timedelta(days=3),
+                                     until=today + dt.timedelta(days=20),
+                                     start_time=dt.time(9, 30), minutes=120)
+        for course in (y.coding, go):
+            services.enrol(actor=y.pat, child_id=y.kid.pk, course_id=course.pk, consent=True)
+        services.enrol(actor=y.pat, child_id=y.kid2.pk, course_id=y.coding.pk, consent=True)
+        coding_first = selectors.course_sessions(course=y.coding)[0]
+        go_first = selectors.course_sessions(course=go)[0]
+        tm.move_to(max(coding_first.starts_at, go_first.starts_at) + dt.timedelta(minutes=5))
+        for b in scheduling.Booking.objects.filter(session__in=[coding_first, go_first]):
+            services.attendance_check_in(actor=world.yuki, booking_id=b.pk)
+        held_coding = scheduling.Session.objects.filter(
+            series__owner_id=y.coding.pk, series__owner_kind="youth.course",
+            starts_at__lte=dt.datetime.now(dt.UTC)).count()
+        held_art = scheduling.Session.objects.filter(
+            series__owner_id=y.art.pk, series__owner_kind="youth.course",
+            starts_at__lte=dt.datetime.now(dt.UTC)).count()
+        assert held_coding >= 1
+
+        def figures(term_id):
+            return {f.course.name: (f.held, f.participations)
+                    for f in selectors.course_figures(actor=world.carol, term_id=term_id)}
+
+        assert figures(weekend.pk) == {"周末围棋": (1, 1)}
+        assert figures(y.term.pk) == {"少儿编程入门": (held_coding, 2), "美术": (held_art, 0),
+                                      "寒假托管": (0, 0)}
+        assert set(figures(None)) == {"周末围棋", "少儿编程入门", "美术", "寒假托管"}
+        # The page: the chosen term's courses and totals only.
+        client = login(world.carol)
+        page = client.get(f"/youth/statistics/?term={weekend.pk}").content.decode()
+        assert "周末围棋" in page and "少儿编程入门" not in page
+        assert f'<option value="{weekend.pk}" selected>' in page
+        page = client.get(f"/youth/statistics/?term={y.term.pk}").content.decode()
+        assert "少儿编程入门" in page and "周末围棋" not in page
+        assert f"{held_coding + held_art} activities held, 2 participant-times." in page
