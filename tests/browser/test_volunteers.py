@@ -2,8 +2,11 @@
 QR code and out again two hours later, and sees the hours on their record."""
 
 import datetime as dt
+import re
+from urllib.parse import urlsplit
 
 import pytest
+import segno
 import time_machine
 from playwright.sync_api import expect
 
@@ -21,7 +24,15 @@ from xingfuli.volunteers.models import ServiceRecord
 pytestmark = pytest.mark.browser
 
 
-def test_volunteer_haircut_on_chongyang_checked_in_by_qr(phone, browser_world):
+def _modules(svg: str) -> str:
+    """The drawn modules of an inline QR SVG (its path data), whatever the serialisation."""
+    match = re.search(r'\sd="([^"]+)"', svg)
+    assert match, svg[:200]
+    return match.group(1)
+
+
+def test_volunteer_haircut_on_chongyang_checked_in_by_qr(phone, browser_world, browser,
+                                                         live_server):
     w = browser_world
     start = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
     activity = services.activity_create(
@@ -49,9 +60,22 @@ def test_volunteer_haircut_on_chongyang_checked_in_by_qr(phone, browser_world):
     booking = sch.Booking.objects.get(contact=volunteer)
     assert booking.status == "confirmed" and booking.role and booking.role.code == "barber"
 
-    # 2. At the door the organiser's page shows the QR code; its link is what the phone opens.
-    scan_url = f"/volunteers/scan/{sch.checkin_token(session)}/"
-    phone.goto(scan_url)
+    # 2. At the door the organiser's page shows the QR code; the phone opens what it encodes:
+    # the page's link, which is the URL drawn in the page's QR (re-encoded here to compare).
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="zh-CN",
+                                  base_url=live_server.url)
+    organiser = context.new_page()
+    organiser.set_default_timeout(15_000)
+    login(organiser, w.vera.mobile, PASSWORD)
+    organiser.goto(f"/volunteers/sessions/{session.pk}/")
+    link = organiser.locator("#scan-link").get_attribute("href")
+    qr_svg = organiser.locator(".qr svg").evaluate("e => e.outerHTML")
+    context.close()
+    assert link and "/volunteers/scan/" in link
+    drawn = segno.make(link).svg_inline(scale=5)
+    assert _modules(drawn) == _modules(qr_svg)  # the QR holds exactly that link
+    scan_url = urlsplit(link).path
+    phone.goto(link)
     assert_no_sideways_scroll(phone)
     assert_accessible(phone)
     phone.locator("main form button[type=submit]").click()
@@ -61,7 +85,7 @@ def test_volunteer_haircut_on_chongyang_checked_in_by_qr(phone, browser_world):
 
     # 3. Two hours later they scan again on leaving: checked out, hours credited.
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(hours=2), tick=True):
-        phone.goto(scan_url)
+        phone.goto(link)
         phone.locator("main form button[type=submit]").click()
         phone.wait_for_url("**/volunteers/me/")
         record = ServiceRecord.objects.get(volunteer__user=volunteer)
