@@ -2,7 +2,8 @@
 
     python scripts/untranslated.py                 # list them, as JSON {catalogue: [msgid, ...]}
     python scripts/untranslated.py fill FILE.json [APP]
-        # FILE: {msgid: msgstr} (plural: [msgstr, ...]); APP: only xingfuli/APP/locale
+        # FILE: {msgid: msgstr} (plural: [msgstr, ...]; a msgid with a context is written
+        # "context\u0004msgid", as gettext keys it); APP: only xingfuli/APP/locale
         # ("project" for xingfuli/locale)
 
 Filling clears the fuzzy flag and stale `#|` previous-msgid lines, then compile with
@@ -51,7 +52,8 @@ def main(argv: list[str]) -> int:
         for entry in po:
             if not pending(entry):
                 continue
-            value = table.get(entry.msgid)
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            value = table.get(key)
             if value is None:
                 left += 1
                 continue
