@@ -45,6 +45,8 @@ FIXED: dict[str, Any] = {
     "object_id": "1",
     "admin:id": "1",
     "content_type_id": "1",
+    "view_id": "999999",  # a saved view nobody in the scene owns
+    "open311:rest": "no-such-thing.json",
     "queue_index": "0",  # django-rq's admin pages, installed with TASKS_BACKEND=rq
 }
 
