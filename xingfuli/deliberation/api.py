@@ -10,6 +10,7 @@ from django.urls import reverse
 from ninja import Router, Status
 from ninja.params import P, QueryEx
 
+from xingfuli.core.api_params import Offset
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.deliberation import selectors, services
 from xingfuli.deliberation.models import (
@@ -158,7 +159,7 @@ def public_notice(request: HttpRequest, topic_id: int) -> dict[str, Any]:
 
 @router.get("/topics", response=list[TopicOut], summary="Topics I can see, newest first")
 def topics(request: HttpRequest, status: str = "", kind: str = "",
-           pavilion_id: int | None = None, offset: QueryEx[int, P(ge=0)] = 0,
+           pavilion_id: int | None = None, offset: Offset = 0,
            limit: QueryEx[int, P(ge=1, le=MAX_PAGE)] = 50) -> list[dict[str, Any]]:
     qs = selectors.topics_for(actor=_actor(request), status=status, kind=kind,
                               pavilion_id=pavilion_id)

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.params import HeaderEx, P, QueryEx
 
+from xingfuli.core.api_params import Offset
 from xingfuli.core.errors import Forbidden
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
@@ -167,7 +168,7 @@ def visits(
     grid_id: int | None = None,
     since: dt.datetime | None = None,
     limit: QueryEx[int, P(ge=1, le=100)] = 30,
-    offset: QueryEx[int, P(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     actor = _actor(request)
     grid = selectors.access_grid(actor=actor, grid_id=grid_id) if grid_id else None
@@ -215,7 +216,7 @@ def overdue(
     request: HttpRequest,
     grid_id: int | None = None,
     limit: QueryEx[int, P(ge=1, le=200)] = 50,
-    offset: QueryEx[int, P(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     actor = _actor(request)
     grid = selectors.access_grid(actor=actor, grid_id=grid_id) if grid_id else None

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from xingfuli.core.errors import NotFound
 from xingfuli.core.models import User
-from xingfuli.core.scoping import scope_of, scoped
+from xingfuli.core.scoping import scope_of
 from xingfuli.property import selectors
 from xingfuli.property.models import ServiceTeam
 
@@ -87,42 +87,13 @@ def _place(req: Any) -> str:
 
 
 def _actions(actor: User, reqs: list[Any]) -> dict[int, list[tuple[str, str]]]:
-    """`requests.services.allowed_actions` for many requests at once: the write scope in one
-    query instead of one per request (the rest of its rules need no query). A test checks the
-    two agree."""
+    """The actions of each job for the actor, as the request page offers them."""
     from xingfuli.requests import services
-    from xingfuli.requests.models import Request
 
-    writable = set(scoped(Request.objects.filter(pk__in=[r.pk for r in reqs]), actor,
-                          write=True).values_list("pk", flat=True)) if reqs else set()
-    out: dict[int, list[tuple[str, str]]] = {}
-    for req in reqs:
-        allowed = _allowed_in_scope(actor, req) if req.pk in writable else []
-        out[req.pk] = [(str(a), services.action_label(a)) for a in allowed]
-    return out
-
-
-def _allowed_in_scope(actor: User, req: Any) -> list[Any]:
-    """The loop of `requests.services.allowed_actions` for a request known to be in the actor's
-    write scope. (Better as a function of the requests services; kept here until it is.)"""
-    from xingfuli.requests import services
-    from xingfuli.requests.models import LEVEL_ORDER
-
-    out = []
-    for action, transition in services.TRANSITIONS.items():
-        if req.status not in transition.sources or action == services.Action.REFER_TO_TOPIC:
-            continue
-        if req.paused_at is not None and action not in services._WHILE_PAUSED:
-            continue
-        if req.paused_at is None and action == services.Action.RESUME:
-            continue
-        if action == services.Action.ESCALATE and req.level == LEVEL_ORDER[-1]:
-            continue
-        if action == services.Action.DEESCALATE and req.level == LEVEL_ORDER[0]:
-            continue
-        if services._may(actor, req, action):
-            out.append(action)
-    return out
+    return {
+        pk: [(str(a), services.action_label(a)) for a in allowed]
+        for pk, allowed in services.allowed_actions_many(actor=actor, reqs=reqs).items()
+    }
 
 
 def team_board(*, actor: User, team_id: int, now: dt.datetime | None = None) -> Board:

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.params import HeaderEx, P
 
+from xingfuli.core.api_params import Offset
 from xingfuli.core.errors import DomainError, ErrorCode
 from xingfuli.core.pages import CappedPaginator
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.uploads import reencode_image
 from xingfuli.requests import selectors, services
+from xingfuli.requests.inbox_forms import InboxSearchForm
 from xingfuli.requests.models import Category, Request, RequestEvent
 from xingfuli.requests.schemas import (
     ActionIn,
@@ -161,6 +163,19 @@ def categories(request: HttpRequest) -> dict[str, Any]:
 INBOX_COUNT_CAP = CappedPaginator.cap
 
 
+def _search(**given: Any) -> dict[str, Any]:
+    """The inbox page's search fields (type, channel, words, number, submission dates) as the
+    selector's filter, checked by the page's own form: a bad value is a 400 naming it."""
+    form = InboxSearchForm({k: v for k, v in given.items() if v not in ("", None)})
+    form.fields = {name: form.fields[name] for name in given}
+    if not form.is_valid():
+        name, errors = next(iter(form.errors.items()))
+        raise DomainError(ErrorCode.INVALID, str(errors[0]), field=name)
+    f = form.filters()
+    return {"type": f.type, "channel": f.channel, "text": f.text, "number": f.number,
+            "submitted_from": f.submitted_from, "submitted_before": f.submitted_before}
+
+
 @router.get("", response=RequestPage,
             summary="The inbox: requests the caller may see (`count` stops at 1,001: "
                     "`count_capped` then says there are more than 1,000)")
@@ -173,14 +188,22 @@ def request_list(
     team_id: int | None = None,
     overdue: bool = False,
     open: bool = False,
+    type: str = "",
+    channel: str = "",
+    q: str = "",
+    number: str = "",
+    submitted_from: dt.date | None = None,
+    submitted_to: dt.date | None = None,
     limit: int = 50,
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     qs = selectors.requests_for_inbox(
         actor=_actor(request),
         filters=selectors.InboxFilter(
             status=status or (), level=level, category_id=category_id, grid_id=grid_id,
             team_id=team_id, overdue=overdue, open_only=open,
+            **_search(type=type, channel=channel, q=q, number=number,
+                      submitted_from=submitted_from, submitted_to=submitted_to),
         ),
     )
     limit = max(1, min(limit, 200))

@@ -200,8 +200,30 @@ def _may(actor: User, req: Request, action: Action) -> bool:
 
 def allowed_actions(*, actor: User, req: Request) -> list[Action]:
     """The actions the actor may take on the request now (for pages and the API)."""
-    if not _writable(actor, req):
-        return []
+    return allowed_actions_many(actor=actor, reqs=[req])[req.pk]
+
+
+def allowed_actions_many(*, actor: User, reqs: Sequence[Request]) -> dict[int, list[Action]]:
+    """`allowed_actions` of each request, by id, in a fixed number of queries however many
+    (a team board, a list): the write scope in one, the jobs the actor accepted in another."""
+    if not reqs:
+        return {}
+    writable = set(scoped(Request.objects.filter(pk__in=[r.pk for r in reqs]), actor,
+                          write=True).values_list("pk", flat=True))
+    accepted = _accepted_jobs(actor.pk, [
+        r for r in reqs
+        if r.assignee_id == actor.pk and r.status in TRANSITIONS[Action.TAKE].sources
+    ])
+    return {
+        r.pk: _allowed(actor, r, accepted=r.pk in accepted)
+        if r.pk in writable or is_street_officer_for(actor, r) else []
+        for r in reqs
+    }
+
+
+def _allowed(actor: User, req: Request, *, accepted: bool) -> list[Action]:
+    """The actions of a request in the actor's write scope (`accepted`: the actor is its
+    assignee and has taken or accepted the job since it was dispatched)."""
     out: list[Action] = []
     for action, transition in TRANSITIONS.items():
         if req.status not in transition.sources:
@@ -216,7 +238,7 @@ def allowed_actions(*, actor: User, req: Request) -> list[Action]:
             continue
         if action == Action.REFER_TO_TOPIC:
             continue  # started from the deliberation module, which creates the topic
-        if action == Action.TAKE and req.assignee_id == actor.pk and job_accepted(req):
+        if action == Action.TAKE and accepted:
             continue  # the assignee has accepted it already
         if _may(actor, req, action):
             out.append(action)
@@ -754,11 +776,23 @@ def request_take(*, actor: User, request_id: int, version: int | None = None) ->
 
 def job_accepted(req: Request) -> bool:
     """Whether the assignee has taken or accepted the job since it was last dispatched."""
-    events = RequestEvent.objects.filter(request=req, kind__in=[K.TAKEN, K.ACKNOWLEDGED],
-                                         data__assignee=req.assignee_id)
-    if req.dispatched_at is not None:
-        events = events.filter(at__gte=req.dispatched_at)
-    return events.exists()
+    return req.assignee_id is not None and req.pk in _accepted_jobs(req.assignee_id, [req])
+
+
+def _accepted_jobs(assignee_id: int, reqs: Sequence[Request]) -> set[int]:
+    """The ids of the requests (assigned to `assignee`) that they have taken or accepted since
+    each was last dispatched: one query, none for no requests."""
+    if not reqs:
+        return set()
+    since = {r.pk: r.dispatched_at for r in reqs}
+    events = RequestEvent.objects.filter(request_id__in=since, kind__in=[K.TAKEN, K.ACKNOWLEDGED],
+                                         data__assignee=assignee_id)
+    accepted = set()
+    for request_id, at in events.values_list("request_id", "at"):
+        dispatched = since[request_id]
+        if dispatched is None or at >= dispatched:
+            accepted.add(request_id)
+    return accepted
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from xingfuli.core import scheduling
+from xingfuli.core.api_params import Offset
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.youth import selectors, services
 from xingfuli.youth.models import Child, Course, Guardian, Pickup, Term
@@ -157,7 +158,7 @@ def sessions_add(request: HttpRequest, course_id: int, payload: SessionsIn) -> (
 
 @router.get("/children", response=list[ChildOut],
             summary="Children I may see (staff: the community's; a teacher: their courses')")
-def children(request: HttpRequest, offset: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+def children(request: HttpRequest, offset: Offset = 0, limit: int = 100) -> list[dict[str, Any]]:
     limit = max(1, min(limit, 500))
     rows = selectors.children_for(actor=_actor(request))[max(offset, 0):max(offset, 0) + limit]
     return [_child_out(c) for c in rows]

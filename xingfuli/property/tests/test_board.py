@@ -124,7 +124,9 @@ def test_team_page_and_my_board_lead_to_the_board(world, login):
     # A member of another team sees the team page (shared in the community) but no link.
     assert board_url not in login(world.tina).get(
         f"/property/teams/{world.repair_team.pk}/").content.decode()
-    r = login(world.tom).get("/property/my-board/")
+    tom = login(world.tom)
+    assert 'href="/property/my-board/"' in tom.get("/requests/my-jobs/").content.decode()
+    r = tom.get("/property/my-board/")
     assert r.status_code == 302 and r["Location"] == board_url
     assert login(world.carol).get("/property/my-board/").status_code == 404
 

@@ -131,3 +131,28 @@ def test_save_the_current_filter_and_find_it_beside_the_presets(world, three, lo
     assert f'href="{url}?type=complaint">我的投诉</a>' in html
     # Gina does not see carol's view.
     assert "我的投诉" not in login(world.gina).get(url).content.decode()
+
+
+def test_the_api_inbox_takes_the_pages_search_fields(world, three, login):
+    _light, drains, patrol = three
+    client = login(world.carol)
+
+    def numbers(**params):
+        r = client.get("/api/v1/requests", params)
+        assert r.status_code == 200, r.content
+        return {item["number"] for item in r.json()["items"]}
+
+    assert numbers(type="complaint") == {drains.number}
+    assert numbers(channel="patrol") == {patrol.number}
+    assert numbers(q="路灯") == {patrol.number}
+    assert numbers(number=drains.number.lower()) == {drains.number}
+    assert numbers(submitted_from="2026-10-05", submitted_to="2026-10-09") == {
+        drains.number, patrol.number}
+    # A bad value is a 400 naming its field; an offset past any list is refused, not a 500.
+    for params, field in (({"type": "rant"}, "type"), ({"number": "12"}, "number"),
+                          ({"submitted_from": "2026-10-09", "submitted_to": "2026-10-01"},
+                           "submitted_to"),
+                          ({"offset": str(2**70)}, "offset")):
+        r = client.get("/api/v1/requests", params)
+        assert r.status_code == 400, (params, r.status_code)
+        assert field in r.content.decode(), (params, r.content)
