@@ -181,6 +181,13 @@ def _volunteers(w: World, ids: dict[str, Any]) -> None:
     ids["volunteer_id"] = volunteer.pk
     ids["record_id"] = record.pk
     ids["direction"] = "in"
+    ids["volunteers:team_id"] = services.team_create(
+        actor=w.vera, community_id=w.community.pk, name="文体服务队").pk
+    served = services.claim_submit(actor=volunteer_user, community_id=w.community.pk,
+                                   service="送餐", service_date=timezone.localdate(), minutes=30)
+    services.claim_decide(actor=w.vera, record_id=served.pk, approve=True)
+    ids["volunteers:request_id"] = services.correction_ask(
+        actor=volunteer_user, record_id=served.pk, minutes=45, reason="少记了一刻钟").pk
 
 
 def _youth(w: World, ids: dict[str, Any]) -> None:
