@@ -104,7 +104,8 @@ def team_create(*, actor: User, community_id: int, name: str, description: str =
 def team_update(*, actor: User, team_id: int, name: str, description: str = "",
                 leader_id: int | None = None, version: int | None = None) -> VolunteerTeam:
     """The organiser renames a team, describes it or changes its leader."""
-    team = VolunteerTeam.objects.select_for_update().filter(pk=team_id, active=True).first()
+    team = (VolunteerTeam.objects.select_for_update(of=("self",))
+            .filter(pk=team_id, active=True).first())
     if team is None:
         raise NotFound()
     _require(actor, team.community_id)
@@ -196,7 +197,7 @@ def volunteer_update(
 ) -> Volunteer:
     """The organiser edits a volunteer's name, mobile (blank: unchanged), skills, availability
     and teams."""
-    volunteer = Volunteer.objects.select_for_update().filter(pk=volunteer_id).first()
+    volunteer = Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
     if volunteer is None:
         raise NotFound()
     _require(actor, volunteer.community_id)
