@@ -169,7 +169,8 @@ def kitchen(request: HttpRequest, canteen_id: int, day: dt.date) -> dict[str, An
     c = selectors.kitchen_count(canteen=canteen, day=day)
     return {"day": day, "meals": c.meals, "dine_in": c.dine_in, "delivery": c.delivery,
             "walk_in": c.walk_in, "by_flag": dict(c.by_flag),
-            "dishes": {d.name: n for d, n in c.dishes}}
+            "dishes": {d.name: n for d, n in c.dishes},
+            "conflicts": [{"diner": name, "what": what} for name, what in c.conflicts]}
 
 
 @router.get("/canteens/{canteen_id}/dishes", response=list[DishOut], summary="The dish library")

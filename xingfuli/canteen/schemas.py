@@ -107,6 +107,11 @@ class ConfirmIn(Schema):
     note: str = Field("", max_length=200)
 
 
+class ConflictOut(Schema):
+    diner: str
+    what: list[str]
+
+
 class KitchenOut(Schema):
     day: dt.date
     meals: int
@@ -115,3 +120,6 @@ class KitchenOut(Schema):
     walk_in: int
     by_flag: dict[str, int]
     dishes: dict[str, int]
+    # Diners whose allergies or vegetarian diet clash with the day's dishes (the rule of the
+    # kitchen page: selectors.diet_conflicts).
+    conflicts: list[ConflictOut]

@@ -53,6 +53,42 @@ def test_the_kitchen_and_the_booking_warn_of_allergies_and_diets(world, kit, log
         assert 'id="count-conflicts"' not in page
 
 
+def test_the_kitchen_api_gives_the_same_conflicts_by_the_same_rule(world, kit, login, settings,
+                                                                   monkeypatch):
+    with time_machine.travel(NOW, tick=False):
+        _allergens(world, kit)
+        publish_week(kit, world.cathy, NEXT_MONDAY)
+        services.orders_book(actor=kit.daughter, diner_id=kit.alice_d.pk, days=[NEXT_MONDAY],
+                             service="delivery")
+        services.orders_book(actor=kit.son, diner_id=kit.dibao_d.pk, days=[NEXT_MONDAY],
+                             service="dine_in")
+        staff = login(world.cathy)
+        staff.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        url = f"/api/v1/canteen/canteens/{kit.canteen.pk}/kitchen?day="
+        body = staff.get(url + NEXT_MONDAY.isoformat()).json()
+        assert body["conflicts"] == [
+            {"diner": "刘低保", "what": ["宫保鸡丁 is not vegetarian", "红烧肉 is not vegetarian"]},
+            {"diner": "张爱丽", "what": ["宫保鸡丁 contains peanut"]},
+        ]
+        assert body["meals"] == 2
+        # A day nobody is booked for, or whose meal clashes with nobody: an empty list.
+        tuesday = (NEXT_MONDAY + dt.timedelta(days=1)).isoformat()
+        assert staff.get(url + tuesday).json()["conflicts"] == []
+        # One rule: the API answer comes from selectors.diet_conflicts, as the page's count.
+        seen = []
+
+        def spy(**kwargs):
+            seen.append(sorted(d.name for d in kwargs["dishes"]))
+            return ["checked"]
+
+        monkeypatch.setattr(selectors, "diet_conflicts", spy)
+        body = staff.get(url + NEXT_MONDAY.isoformat()).json()
+        assert [c["what"] for c in body["conflicts"]] == [["checked"], ["checked"]]
+        assert len(seen) == 2
+        # Family members do not read the kitchen's list.
+        assert login(kit.daughter).get(url + NEXT_MONDAY.isoformat()).status_code == 404
+
+
 def test_missing_samples_are_flagged_once_lunch_is_served_or_for_past_days(world, kit):
     monday = dt.date(2026, 11, 23)
 
