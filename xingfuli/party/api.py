@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from xingfuli.core.errors import NotFound
 from xingfuli.core.pages import actor_of as _actor
@@ -104,11 +104,11 @@ def list_wishes(request: HttpRequest, status: str | None = None) -> list[dict[st
 
 
 @router.post("/wishes", response={201: WishOut})
-def post_wish(request: HttpRequest, payload: WishIn) -> tuple[int, dict[str, Any]]:
+def post_wish(request: HttpRequest, payload: WishIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     wish = services.wish_post(actor=actor, resident_id=payload.resident_id, title=payload.title,
                               detail=payload.detail, idempotency_key=payload.idempotency_key)
-    return 201, _wish_out(selectors.access_wish(actor=actor, wish_id=wish.pk))
+    return Status(201, _wish_out(selectors.access_wish(actor=actor, wish_id=wish.pk)))
 
 
 def _answer(actor: Any, wish_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.params import P, QueryEx
 
 from xingfuli.core import scheduling as sch
@@ -242,24 +242,24 @@ def _managed_id(request: HttpRequest) -> int:
 
 
 @router.post("/teams", response={201: TeamOut})
-def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, dict[str, Any]]:
+def create_team(request: HttpRequest, payload: TeamIn) -> Status[dict[str, Any]]:
     team = services.team_create(actor=_actor(request), community_id=_managed_id(request),
                                 name=payload.name, description=payload.description,
                                 leader_id=payload.leader_id)
-    return 201, {"id": team.pk, "name": team.name, "description": team.description,
-                 "leader": team.leader.name if team.leader else None,
-                 "member_count": 1 if team.leader else 0}
+    return Status(201, {"id": team.pk, "name": team.name, "description": team.description,
+                        "leader": team.leader.name if team.leader else None,
+                        "member_count": 1 if team.leader else 0})
 
 
 @router.post("/volunteers", response={201: VolunteerOut})
 def register_volunteer(request: HttpRequest,
-                       payload: VolunteerIn) -> tuple[int, dict[str, Any]]:
+                       payload: VolunteerIn) -> Status[dict[str, Any]]:
     volunteer = services.volunteer_register(
         actor=_actor(request), community_id=_managed_id(request), name=payload.name,
         mobile=payload.mobile, id_number=payload.id_number, resident_id=payload.resident_id,
         user_id=payload.user_id, skills=payload.skills, availability=payload.availability,
         team_ids=payload.team_ids, is_party_member=payload.is_party_member)
-    return 201, _volunteer_out(volunteer, 0)
+    return Status(201, _volunteer_out(volunteer, 0))
 
 
 def _correction_out(c: Any) -> dict[str, Any]:
@@ -269,10 +269,10 @@ def _correction_out(c: Any) -> dict[str, Any]:
 
 @router.post("/records/{record_id}/correction-request", response={201: CorrectionOut})
 def ask_correction(request: HttpRequest, record_id: int,
-                   payload: CorrectionAskIn) -> tuple[int, dict[str, Any]]:
+                   payload: CorrectionAskIn) -> Status[dict[str, Any]]:
     ask = services.correction_ask(actor=_actor(request), record_id=record_id,
                                   minutes=payload.minutes, reason=payload.reason)
-    return 201, _correction_out(ask)
+    return Status(201, _correction_out(ask))
 
 
 @router.post("/correction-requests/{request_id}/decide", response=CorrectionOut)
@@ -304,7 +304,7 @@ def list_activities(request: HttpRequest,
 
 
 @router.post("/activities", response={201: ActivityOut})
-def create_activity(request: HttpRequest, payload: ActivityIn) -> tuple[int, dict[str, Any]]:
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     community = selectors.managed_community(actor)
     if community is None:
@@ -316,9 +316,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> tuple[int, dic
         capacity=payload.capacity, weekly_until=payload.weekly_until,
         roles=[sch.RoleNeed(r.code, r.name, r.capacity) for r in payload.roles],
     )
-    return 201, {"id": activity.pk, "title": activity.title, "kind": activity.kind,
-                 "festival": activity.festival, "team_id": activity.team_id,
-                 "recurring": activity.recurring, "first_start": payload.starts_at}
+    return Status(201, {"id": activity.pk, "title": activity.title, "kind": activity.kind,
+                        "festival": activity.festival, "team_id": activity.team_id,
+                        "recurring": activity.recurring, "first_start": payload.starts_at})
 
 
 @router.get("/activities/{activity_id}/sessions", response=list[SessionOut])
@@ -342,7 +342,7 @@ def activity_sessions(request: HttpRequest, activity_id: int) -> list[dict[str, 
 
 @router.post("/sessions/{session_id}/sign-up", response={201: BookingOut})
 def sign_up(request: HttpRequest, session_id: int,
-            payload: SignUpIn) -> tuple[int, dict[str, Any]]:
+            payload: SignUpIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     session = sch.Session.objects.filter(pk=session_id, series__module=services.MODULE).first()
     if session is None:
@@ -351,7 +351,7 @@ def sign_up(request: HttpRequest, session_id: int,
     booking = services.activity_sign_up(actor=actor, session_id=session_id,
                                         role_code=payload.role,
                                         idempotency_key=payload.idempotency_key)
-    return 201, _booking_out(booking)
+    return Status(201, _booking_out(booking))
 
 
 @router.post("/bookings/{booking_id}/cancel", response=BookingOut)
@@ -388,7 +388,7 @@ def my_record(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.post("/claims", response={201: RecordOut})
-def submit_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, dict[str, Any]]:
+def submit_claim(request: HttpRequest, payload: ClaimIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     volunteer = selectors.my_volunteer(actor=actor)
     if volunteer is None:
@@ -396,7 +396,7 @@ def submit_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, dict[str,
     record = services.claim_submit(actor=actor, community_id=volunteer.community_id,
                                    service=payload.service, service_date=payload.service_date,
                                    minutes=payload.minutes)
-    return 201, _record_out(record)
+    return Status(201, _record_out(record))
 
 
 @router.get("/claims", response=list[RecordOut])
