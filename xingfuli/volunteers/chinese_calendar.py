@@ -115,3 +115,9 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     start = dt.date(year, first_month, 1)
     end = dt.date(year + 1, 1, 1) if quarter == 4 else dt.date(year, first_month + 3, 1)
     return start, end - dt.timedelta(days=1)
+
+
+def lunar_label(day: dt.date) -> str:
+    """The lunar month and day of a solar date, as written on an invitation: 九月初九."""
+    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+    return f"{lunar.getMonthInChinese()}月{lunar.getDayInChinese()}"

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from xingfuli.core import scheduling as sch
 from xingfuli.core.errors import NotFound
-from xingfuli.core.models import Community, User
+from xingfuli.core.models import Community, Role, User
 from xingfuli.core.permissions import Capability, has_capability, require, roles_of
 from xingfuli.core.scoping import scoped
 from xingfuli.registry.models import Resident
@@ -281,6 +281,18 @@ class BirthdayRow:
     calendar: str
     birthday: dt.date  # the solar date of the birthday in the quarter
     age: int
+    grid_id: int | None = None
+    grid_name: str = ""
+    mobile_masked: str = ""
+
+    @property
+    def lunar(self) -> bool:
+        return self.calendar == BirthdayCalendar.Calendar.LUNAR
+
+    @property
+    def lunar_label(self) -> str:
+        """The lunar date of the birthday (九月初九) for those who celebrate that one."""
+        return cc.lunar_label(self.birthday) if self.lunar else ""
 
     @property
     def round(self) -> bool:
@@ -289,9 +301,18 @@ class BirthdayRow:
 
 def birthday_list(*, actor: User, community_id: int, year: int, quarter: int,
                   min_age: int = 80) -> list[BirthdayRow]:
+    """Residents turning `min_age` or more with their birthday in the quarter (see
+    `_birthday_rows`), with their address and grid."""
+    return _birthday_rows(actor=actor, community_id=community_id, year=year, quarter=quarter,
+                          min_age=min_age)[0]
+
+
+def _birthday_rows(*, actor: User, community_id: int, year: int, quarter: int,
+                   min_age: int = 80) -> tuple[list[BirthdayRow], dict[int, Any]]:
     """Residents turning `min_age` or more with their birthday in the quarter, by the solar
     calendar or by the lunar one for those who celebrate it (a per-resident setting). Two
-    queries: the elderly residents with their addresses, their calendar settings."""
+    queries: the elderly residents with their addresses and grids, their calendar settings.
+    Also the grid rows met (for the grid staff of `birthday_invitations`)."""
     require(actor, Capability.MANAGE_VOLUNTEERS, community_id=community_id)
     start, end = cc.quarter_bounds(year, quarter)
     # Anyone turning min_age by the lunar count was born at most min_age years (+1 for the
@@ -301,21 +322,77 @@ def birthday_list(*, actor: User, community_id: int, year: int, quarter: int,
         Resident.objects.filter(
             household__dwelling__unit__building__community_id=community_id,
             status=Resident.Status.ACTIVE, birth_date__lte=latest,
-        ).select_related("household__dwelling__unit__building").order_by("birth_date", "id")
+        ).select_related("household__dwelling__unit__building__grid_link__grid")
+        .order_by("birth_date", "id")
     )
     calendars = dict(
         BirthdayCalendar.objects.filter(resident__in=[r.pk for r in residents])
         .values_list("resident_id", "calendar")
     )
     rows = []
+    grids: dict[int, Any] = {}  # the grids of the listed residents (grid.Grid rows)
     for r in residents:
         calendar = calendars.get(r.pk, BirthdayCalendar.Calendar.SOLAR)
         found = (cc.lunar_birthdays if calendar == BirthdayCalendar.Calendar.LUNAR
                  else cc.solar_birthdays)(r.birth_date, start, end)
         dwelling = r.household.dwelling
         address = f"{dwelling.unit.building.number}栋{dwelling.unit.number}单元{dwelling.room}"
+        grid = _grid_of(dwelling.unit.building, grids)
         for day, age in found:
             if age >= min_age:
                 rows.append(BirthdayRow(r.pk, r.name, r.sex, address, r.birth_date, calendar,
-                                        day, age))
-    return sorted(rows, key=lambda row: (row.birthday, row.name))
+                                        day, age, grid_id=grid[0], grid_name=grid[1],
+                                        mobile_masked=r.mobile_masked))
+    return sorted(rows, key=lambda row: (row.birthday, row.name)), grids
+
+
+def _grid_of(building: Any, grids: dict[int, Any]) -> tuple[int | None, str]:
+    """The grid of a building (loaded with select_related); a building may have none yet."""
+    link = getattr(building, "grid_link", None)  # reverse one-to-one: None when missing
+    if link is None:
+        return None, ""
+    grids[link.grid_id] = link.grid
+    return link.grid_id, link.grid.name
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """A birthday-list row ready to invite: who delivers the invitation, and a phone number
+    (full only for roles that may read full numbers)."""
+
+    row: BirthdayRow
+    mobile: str
+    worker_name: str
+    worker_mobile: str
+
+
+DELIVERING_ROLES = (Role.GRID_WORKER_FULL, Role.GRID_WORKER_PART)
+
+
+def birthday_invitations(*, actor: User, community_id: int, year: int, quarter: int,
+                         unmask: bool = False) -> list[InvitationRow]:
+    """The birthday list with the grid worker who delivers each invitation (a full-time
+    worker of the resident's grid first, then a part-time one, else the grid's first staff
+    member). Same access as `birthday_list`. Constant queries: the list (2), the grid staff
+    (1), and with `unmask` the residents' encrypted mobiles (1)."""
+    from xingfuli.core import crypto
+    from xingfuli.grid.selectors import staff_by_grid
+
+    rows, grids = _birthday_rows(actor=actor, community_id=community_id, year=year,
+                                 quarter=quarter)
+    staff = staff_by_grid(list(grids.values())) if grids else {}
+    mobiles: dict[int, str] = {}
+    if unmask and rows:
+        mobiles = {pk: crypto.decrypt(enc) if enc else "" for pk, enc in Resident.objects.filter(
+            pk__in={r.resident_id for r in rows}).values_list("pk", "mobile_encrypted")}
+    out = []
+    for r in rows:
+        chain = staff.get(r.grid_id, []) if r.grid_id is not None else []
+        worker = next((m for m in chain if m.role in DELIVERING_ROLES),
+                      chain[0] if chain else None)
+        out.append(InvitationRow(
+            row=r, mobile=mobiles.get(r.resident_id, "") if unmask else r.mobile_masked,
+            worker_name=worker.name if worker else "",
+            worker_mobile=worker.mobile if worker else "",
+        ))
+    return out

@@ -32,6 +32,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("corrections/<int:request_id>/decide/", views.correction_decide,
          name="correction_decide"),
     path("birthdays/", views.birthdays, name="birthdays"),
+    path("birthdays/export.xlsx", views.birthdays_export, name="birthdays_export"),
+    path("birthdays/invitations.pdf", views.birthdays_invitations,
+         name="birthdays_invitations"),
     path("birthdays/<int:resident_id>/calendar/", views.birthday_calendar,
          name="birthday_calendar"),
 ]

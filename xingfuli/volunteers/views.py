@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any
 
 import segno
@@ -14,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xingfuli.core import pdf
 from xingfuli.core import scheduling as sch
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
+from xingfuli.core.exports import CONTENT_TYPES
 from xingfuli.core.models import User
 from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import staff_page
-from xingfuli.volunteers import certificate, selectors, services
+from xingfuli.volunteers import certificate, invitations, selectors, services
 from xingfuli.volunteers.chinese_calendar import festivals
 from xingfuli.volunteers.forms import ActivityForm, ClaimForm, CorrectForm, TeamForm, VolunteerForm
 from xingfuli.volunteers.models import BirthdayCalendar, ServiceRecord, Volunteer, VolunteerTeam
@@ -313,9 +316,8 @@ def teams(request: HttpRequest) -> HttpResponse:
     })
 
 
-@staff_page
-@require_GET
-def birthdays(request: HttpRequest) -> HttpResponse:
+def _birthday_quarter(request: HttpRequest) -> tuple[Any, int, int]:
+    """The organiser's community and the year and quarter asked for (this quarter if none)."""
     actor = _actor(request)
     community = selectors.managed_community(actor)
     if community is None:
@@ -323,12 +325,44 @@ def birthdays(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     year = _int(request.GET.get("year"), today.year, 2000, 2100)
     quarter = _int(request.GET.get("quarter"), (today.month - 1) // 3 + 1, 1, 4)
+    return community, year, quarter
+
+
+@staff_page
+@require_GET
+def birthdays(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    community, year, quarter = _birthday_quarter(request)
     return render(request, "volunteers/birthdays.html", {
         "rows": selectors.birthday_list(actor=actor, community_id=community.pk, year=year,
                                         quarter=quarter),
         "year": year, "quarter": quarter, "quarters": (1, 2, 3, 4),
         "calendars": BirthdayCalendar.Calendar.choices,
     })
+
+
+@staff_page
+@require_GET
+def birthdays_export(request: HttpRequest) -> HttpResponse:
+    """The quarter's birthday list as an Excel workbook, ready to invite (audited)."""
+    community, year, quarter = _birthday_quarter(request)
+    out = io.BytesIO()
+    invitations.birthday_export(actor=_actor(request), community=community, year=year,
+                                quarter=quarter, out=out)
+    response = HttpResponse(out.getvalue(), content_type=CONTENT_TYPES["xlsx"])
+    response["Content-Disposition"] = (
+        f'attachment; filename="birthdays-{community.slug}-{year}-q{quarter}.xlsx"')
+    return response
+
+
+@staff_page
+@require_GET
+def birthdays_invitations(request: HttpRequest) -> HttpResponse:
+    """The printable invitation sheet of the quarter (PDF, one line per invitee; audited)."""
+    community, year, quarter = _birthday_quarter(request)
+    content = invitations.invitation_sheet(actor=_actor(request), community=community,
+                                           year=year, quarter=quarter)
+    return pdf.response(content, f"生日会邀请名单-{year}-Q{quarter}.pdf")
 
 
 # --- organiser: teams, volunteers, activities, corrections, birthday calendars --------------
