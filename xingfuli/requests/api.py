@@ -29,6 +29,7 @@ from xingfuli.requests.schemas import (
     RequestDetailOut,
     RequestIn,
     RequestPage,
+    SimilarOut,
     SubmittedOut,
 )
 from xingfuli.requests.services import Action
@@ -92,9 +93,7 @@ def _submit(request: HttpRequest, payload: RequestIn, key_header: str,
         actor=actor, category_id=req.category_id, building_id=req.building_id, floor=req.floor,
         place=req.place, exclude_id=req.pk, unit_id=req.unit_id,
     )
-    body = _out(req) | {"similar": [
-        {"id": s.pk, "number": s.number, "title": s.title, "status": s.status} for s in similar
-    ]}
+    body = _out(req) | {"similar": _similar_out(similar)}
     return Status(201, body)
 
 
@@ -158,6 +157,29 @@ def categories(request: HttpRequest) -> dict[str, Any]:
                   for key, label in Request.Type.choices],
         "categories": [_category_out(c, children) for c in children.get(None, [])],
     }
+
+
+def _similar_out(similar: list[Request]) -> list[dict[str, Any]]:
+    return [{"id": s.pk, "number": s.number, "title": s.title, "status": s.status}
+            for s in similar]
+
+
+@router.get("/similar", response=list[SimilarOut],
+            summary="Before submitting: the open requests the caller may see that a submit "
+                    "with this category and place would list as `similar` (the same rule), "
+                    "so a client can warn; none without a building or a place; an id the "
+                    "caller may not use is a 400 naming the field")
+def similar(
+    request: HttpRequest,
+    category_id: int,
+    building_id: int | None = None,
+    unit_id: int | None = None,
+    floor: int | None = None,
+    place: str = "",
+) -> list[dict[str, Any]]:
+    return _similar_out(selectors.similar_before_submit(
+        actor=_actor(request), category_id=category_id, building_id=building_id,
+        unit_id=unit_id, floor=floor, place=place))
 
 
 INBOX_COUNT_CAP = CappedPaginator.cap

@@ -175,6 +175,64 @@ def similar_open_requests(
     return list(qs.select_related("category").order_by("-submitted_at")[:limit])
 
 
+def similar_before_submit(
+    *, actor: User, category_id: int, building_id: int | None = None,
+    unit_id: int | None = None, unit_number: int | None = None, floor: int | None = None,
+    place: str = "",
+) -> list[Request]:
+    """The open requests a submit with these fields would list as `similar`, before it is
+    made: the place is checked as the submit checks it (a category, building or unit the
+    actor may not use, or a floor the building lacks, is a DomainError naming the field),
+    then the one rule, `similar_open_requests`, answers. No building and no place: none.
+    Four queries at most, however many requests match."""
+    from django.utils.translation import gettext as _
+
+    from xingfuli.core.errors import DomainError, ErrorCode
+    from xingfuli.core.scoping import scope_of
+    from xingfuli.registry.models import Building, Unit
+
+    category = scoped(Category.objects.filter(active=True), actor).filter(
+        pk=category_id).values_list("community_id", flat=True).first()
+    if category is None:
+        raise DomainError(ErrorCode.INVALID, _("Choose a category."), field="category_id")
+    place = (place or "").strip()
+    if len(place) > 200:
+        raise DomainError(ErrorCode.INVALID, _("At most %(n)s characters, please.") % {"n": 200},
+                          field="place")
+    building: Building | None = None
+    if building_id is not None:
+        scope = scope_of(actor)
+        if scope.everything or scope.communities or scope.grids:
+            buildings = scoped(Building.objects.all(), actor)
+        else:  # a resident may report about any building of their community (as the submit)
+            buildings = Building.objects.filter(community_id__in=scope.member_of)
+        building = buildings.filter(pk=building_id).only("pk", "number", "floors",
+                                                         "community_id").first()
+        if building is None:
+            raise DomainError(ErrorCode.INVALID, _("Choose a building you may report for."),
+                              field="building_id")
+        if building.community_id != category:
+            raise DomainError(ErrorCode.INVALID, _("Choose a category."), field="category_id")
+        if floor is not None and not 1 <= floor <= building.floors:
+            raise DomainError(ErrorCode.INVALID, _("This building has floors 1 to %(n)s.")
+                              % {"n": building.floors}, field="floor")
+    if unit_id is not None or unit_number is not None:
+        field = "unit_id" if unit_id is not None else "unit"
+        if building is None:
+            raise DomainError(ErrorCode.INVALID, _("Choose the building of the unit."),
+                              field="building_id")
+        units = Unit.objects.filter(building_id=building.pk)
+        unit_id = (units.filter(pk=unit_id) if unit_id is not None
+                   else units.filter(number=unit_number or 0)).values_list("pk",
+                                                                           flat=True).first()
+        if unit_id is None:
+            raise DomainError(ErrorCode.INVALID, _("Building %(b)s has no such unit.")
+                              % {"b": building.number}, field=field)
+    return similar_open_requests(
+        actor=actor, category_id=category_id, building_id=building.pk if building else None,
+        floor=floor, place=place, unit_id=unit_id)
+
+
 def request_by_number(*, actor: User, community_id: int, number: str) -> Request | None:
     """The request of the community with this number (WQ-2026-000123) that the actor may
     see, or None."""
@@ -183,16 +241,6 @@ def request_by_number(*, actor: User, community_id: int, number: str) -> Request
         return None
     return scoped(Request.objects.all(), actor).filter(
         community_id=community_id, number=number).first()
-
-
-def unit_of(*, building_id: int | None, number: int | None) -> int | None:
-    """The id of the building's unit with this number, or None."""
-    if building_id is None or number is None:
-        return None
-    from xingfuli.registry.models import Unit
-
-    return Unit.objects.filter(building_id=building_id, number=number).values_list(
-        "pk", flat=True).first()
 
 
 def jobs_to_accept(*, actor: User, jobs: list[Request]) -> set[int]:

@@ -233,15 +233,19 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _similar(actor: User, params: Any) -> list[Request]:
+    """What the submit would flag as similar (selectors.similar_before_submit, the API's
+    rule too), once the category and the building or place are chosen; a half-filled or bad
+    choice shows nothing (the form says what is wrong when it is sent)."""
     category_id = _int(params.get("category_id"))
     if category_id is None:
         return []
-    building_id = _int(params.get("building_id"))
-    return selectors.similar_open_requests(
-        actor=actor, category_id=category_id, building_id=building_id,
-        floor=_int(params.get("floor")), place=str(params.get("place", ""))[:200],
-        unit_id=selectors.unit_of(building_id=building_id, number=_int(params.get("unit"))),
-    )
+    try:
+        return selectors.similar_before_submit(
+            actor=actor, category_id=category_id, building_id=_int(params.get("building_id")),
+            unit_number=_int(params.get("unit")), floor=_int(params.get("floor")),
+            place=str(params.get("place", ""))[:200])
+    except DomainError:
+        return []
 
 
 # --- 2. the staff inbox ---------------------------------------------------------------------
@@ -355,13 +359,16 @@ def _detail_context(actor: User, request_id: int, **extra: Any) -> dict[str, Any
         actor=actor, category_id=req.category_id, building_id=req.building_id,
         floor=req.floor, place=req.place, exclude_id=req.pk, unit_id=req.unit_id)
         if staff_side else [])
+    actions = _action_forms(actor, req, bound=extra.pop("bound", None))
     return {
         "req": req, "timeline": [_event_row(e, staff_side=staff_side) for e in timeline],
         "refer_url": reverse("deliberation:from_request", args=[req.pk])
         if staff_side and services.may_refer_to_topic(actor=actor, req=req) else "",
         "sla": sla_words(req), "staff_side": staff_side, "late": is_late(req),
         "resident_words": resident_status_words(req), "similar": similar,
-        "actions": _action_forms(actor, req, bound=extra.pop("bound", None)),
+        "actions": actions,
+        # One button per suggestion posts the mark-duplicate action with its number.
+        "pick_original": any(a["name"] == Action.MARK_DUPLICATE for a in actions),
         "may_reply": street and services.may_reply(actor=actor, req=req),
         **extra,
     }
