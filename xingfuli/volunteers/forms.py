@@ -114,3 +114,18 @@ class CorrectForm(forms.Form):
                                max_digits=3)
     reason = forms.CharField(label=_("Reason"), max_length=300)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AttendanceForm(forms.Form):
+    """Corrected check-in/out times of one sign-up, on the session's day (HH:MM)."""
+
+    checked_in_at = forms.TimeField(label=_("Checked in at"), input_formats=["%H:%M"],
+                                    widget=forms.TimeInput(attrs={"type": "time"},
+                                                           format="%H:%M"))
+    checked_out_at = forms.TimeField(label=_("Checked out at"), input_formats=["%H:%M"],
+                                     required=False,
+                                     help_text=_("Leave empty if the person is still there."),
+                                     widget=forms.TimeInput(attrs={"type": "time"},
+                                                            format="%H:%M"))
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -388,11 +388,37 @@ def session_check_out(*, actor: User, booking_id: int,
 
 @transaction.atomic
 def attendance_correct(*, actor: User, booking_id: int, checked_in_at: dt.datetime,
-                       checked_out_at: dt.datetime | None, reason: str) -> sch.Booking:
+                       checked_out_at: dt.datetime | None, reason: str,
+                       version: int | None = None) -> sch.Booking:
     """The organiser corrects a volunteer's check-in/out times (`sch.booking_correct_times`,
     audited) and the hours credited from them follow: the attendance record's minutes are
     corrected with the same reason (a RecordCorrection), or the hours are credited now if the
-    booking had not been checked out."""
+    booking had not been checked out.
+
+    Checked here first, on the locked booking: the organiser's right, `version` (the booking's,
+    as the form showed it), and that both times fall on the session's day (Shanghai) and not in
+    the future. Any error changes nothing (one transaction)."""
+    booking = (sch.Booking.objects.select_for_update(of=("self",))
+               .select_related("session__series").filter(pk=booking_id).first())
+    if booking is None or booking.session.series.module != MODULE:
+        raise NotFound()
+    _require(actor, booking.community_id)
+    if version is not None and booking.version != version:
+        raise DomainError(ErrorCode.CONFLICT,
+                          _("Someone else changed this in the meantime. Reload and try again."),
+                          field="version")
+    day = timezone.localtime(booking.session.starts_at).date()
+    now = timezone.now()
+    for field, value in (("checked_in_at", checked_in_at), ("checked_out_at", checked_out_at)):
+        if value is None or timezone.is_naive(value):
+            continue
+        if timezone.localtime(value).date() != day:
+            raise DomainError(ErrorCode.INVALID,
+                              _("The time must be on the day of the session (%(day)s).")
+                              % {"day": f"{day:%Y-%m-%d}"}, field=field)
+        if value > now:
+            raise DomainError(ErrorCode.INVALID, _("The time cannot be in the future."),
+                              field=field)
     booking = sch.booking_correct_times(actor=actor, booking_id=booking_id,
                                         checked_in_at=checked_in_at,
                                         checked_out_at=checked_out_at, reason=reason)

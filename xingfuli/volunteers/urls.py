@@ -10,6 +10,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sessions/<int:session_id>/sign-up/", views.sign_up, name="sign_up"),
     path("bookings/<int:booking_id>/cancel/", views.cancel, name="cancel"),
     path("bookings/<int:booking_id>/check-<str:direction>/", views.check, name="check"),
+    path("bookings/<int:booking_id>/attendance/", views.attendance_correct,
+         name="attendance_correct"),
     path("scan/<str:token>/", views.scan, name="scan"),
     path("me/", views.me, name="me"),
     path("me/join/", views.join, name="join"),

@@ -24,7 +24,14 @@ from xingfuli.core.pages import actor_of as _actor
 from xingfuli.core.pages import staff_page
 from xingfuli.volunteers import certificate, invitations, selectors, services
 from xingfuli.volunteers.chinese_calendar import festivals
-from xingfuli.volunteers.forms import ActivityForm, ClaimForm, CorrectForm, TeamForm, VolunteerForm
+from xingfuli.volunteers.forms import (
+    ActivityForm,
+    AttendanceForm,
+    ClaimForm,
+    CorrectForm,
+    TeamForm,
+    VolunteerForm,
+)
 from xingfuli.volunteers.models import BirthdayCalendar, ServiceRecord, Volunteer, VolunteerTeam
 
 
@@ -531,6 +538,47 @@ def activity_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The activity is created."))
             return redirect("volunteers:activity", created.pk)
+    return _form_page(request, form, title, status=400)
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def attendance_correct(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """The organiser corrects the check-in/out times of a sign-up, with a reason; the hours
+    credited from them follow (services.attendance_correct; audited, version-checked)."""
+    actor = _actor(request)
+    booking = (sch.bookings_scoped(actor, write=True).select_related("session__series")
+               .filter(pk=booking_id, session__series__module=services.MODULE).first())
+    if booking is None or not selectors.can_manage(actor, booking.community_id):
+        raise NotFound()
+    session = booking.session
+    tz = timezone.get_current_timezone()
+    local = {k: v and timezone.localtime(v).time().replace(second=0, microsecond=0)
+             for k, v in (("checked_in_at", booking.checked_in_at),
+                          ("checked_out_at", booking.checked_out_at))}
+    form = AttendanceForm(request.POST or None, initial={
+        "checked_in_at": local["checked_in_at"] or timezone.localtime(session.starts_at).time(),
+        "checked_out_at": local["checked_out_at"], "version": booking.version})
+    day = timezone.localtime(session.starts_at).date()
+    title = _("Correct the attendance of %(name)s: %(title)s, %(date)s") % {
+        "name": booking.attendee_name, "title": session.series.title,
+        "date": f"{day:%Y-%m-%d}"}
+    if request.method != "POST":
+        return _form_page(request, form, title)
+    if form.is_valid():
+        data = form.cleaned_data
+        out = data["checked_out_at"]
+        try:
+            services.attendance_correct(
+                actor=actor, booking_id=booking.pk,
+                checked_in_at=dt.datetime.combine(day, data["checked_in_at"], tz),
+                checked_out_at=dt.datetime.combine(day, out, tz) if out else None,
+                reason=data["reason"], version=data["version"])
+        except DomainError as exc:
+            _domain_error(form, exc, {"booking_id": ""})
+        else:
+            messages.success(request, _("The attendance times are corrected."))
+            return redirect("volunteers:session", session.pk)
     return _form_page(request, form, title, status=400)
 
 
