@@ -101,6 +101,12 @@ class StatementExporter(Exporter):
                    o.amount_due, o.payer.name if o.payer else _("the diner")]
         st = self.statement
         yield [_("Total"), f"{st.meals}", st.price_total, st.subsidy_total, "", st.due_total, ""]
+        for p in st.payments:
+            how = (_("correction: %(reason)s") % {"reason": p.reason} if p.reverses_id
+                   else str(p.get_method_display()))
+            yield [p.paid_on, how, "", "", "", p.amount, p.recorded_by.name]
+        yield [_("Paid (yuan)"), "", "", "", "", st.paid_total, ""]
+        yield [_("Still to pay (yuan)"), "", "", "", "", st.outstanding, ""]
 
 
 class ClaimExporter(Exporter):

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xingfuli.canteen.models import Allergen, DietFlag, Diner, Dish, EligibilityGroup
+from xingfuli.canteen.models import Allergen, DietFlag, Diner, Dish, EligibilityGroup, Payment
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 _TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -132,3 +132,25 @@ class CertificateForm(forms.Form):
 
 class VolunteerForm(forms.Form):
     mobile = forms.CharField(label=_("Volunteer's mobile number"), max_length=11)
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount received (yuan)"), max_digits=8,
+                                decimal_places=2)
+    paid_on = forms.DateField(label=_("Paid on"), widget=_DATE)
+    method = forms.ChoiceField(label=_("Paid by"), choices=Payment.Method.choices,
+                               widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class CorrectionForm(forms.Form):
+    payment = forms.TypedChoiceField(label=_("Payment"), coerce=int)
+    amount = forms.DecimalField(label=_("Amount to take back (yuan)"), max_digits=8,
+                                decimal_places=2)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+    def __init__(self, *args: object, payment_choices: list[tuple[int, str]],
+                 **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["payment"].choices = payment_choices  # type: ignore[attr-defined]

@@ -613,3 +613,74 @@ class HealthCertificate(models.Model):
 
     def __str__(self) -> str:
         return self.person
+
+
+class Payment(models.Model):
+    """Money received for a diner's month, recorded by canteen staff — or a correction.
+
+    Rows are never changed or deleted: a mistaken payment is reversed by a correction row (a
+    negative amount with a reason) pointing at it, so every yuan that was recorded stays visible.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("payment received")
+        CORRECTION = "correction", _("correction")
+
+    class Method(models.TextChoices):
+        CASH = "cash", _("cash")
+        WECHAT = "wechat", _("WeChat Pay")
+        TRANSFER = "transfer", _("bank transfer")
+
+    scope_paths: ClassVar[ScopePaths] = ScopePaths(
+        community="diner__canteen__community", grid=f"diner__{_RESIDENT_GRID}",
+        household="diner__resident__household", module_roles=_STAFF,
+    )
+
+    diner = models.ForeignKey(
+        Diner, on_delete=models.PROTECT, related_name="payments", verbose_name=_("diner")
+    )
+    # The statement month the money is for.
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
+                            default=Kind.RECEIVED)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=8, decimal_places=2)
+    method = models.CharField(_("paid by"), max_length=10, choices=Method.choices, blank=True)
+    paid_on = models.DateField(_("paid on"))
+    reverses = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["diner", "year", "month", "recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__gte=1) & Q(month__lte=12),
+                                   name="payment_month_range"),
+            # A payment is money in (with how it came); a correction takes some of one back,
+            # with a reason.
+            models.CheckConstraint(
+                condition=(Q(kind="received") & Q(amount__gt=0) & ~Q(method="")
+                           & Q(reverses__isnull=True))
+                | (Q(kind="correction") & Q(amount__lt=0) & ~Q(reason="")
+                   & Q(reverses__isnull=False)),
+                name="payment_or_correction",
+            ),
+            models.UniqueConstraint(
+                fields=["recorded_by", "idempotency_key"], condition=~Q(idempotency_key=""),
+                name="payment_idempotency_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["diner", "year", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.diner_id} {self.year}-{self.month:02d} {self.amount}"

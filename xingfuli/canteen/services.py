@@ -38,6 +38,7 @@ from xingfuli.canteen.models import (
     HealthCertificate,
     MenuDay,
     Order,
+    Payment,
     SampleRecord,
     StandingOrder,
     SubsidyTier,
@@ -53,6 +54,7 @@ from xingfuli.registry.models import Resident
 
 CENT = Decimal("0.01")
 MAX_PRICE = Decimal("999.99")
+MAX_PAYMENT = Decimal("99999.99")  # a payment may cover several months
 MAX_BOOKING_DAYS = 60  # a booking reaches at most this far ahead
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -86,7 +88,7 @@ def _text(value: str, *, field: str, max_length: int, required: bool = False) ->
     return value
 
 
-def parse_money(value: Any, *, field: str) -> Decimal:
+def parse_money(value: Any, *, field: str, maximum: Decimal = MAX_PRICE) -> Decimal:
     """Yuan with at most two places, more than zero."""
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
@@ -99,7 +101,7 @@ def parse_money(value: Any, *, field: str) -> Decimal:
     if amount <= 0:
         raise DomainError(ErrorCode.INVALID, _("The amount must be more than zero."),
                           field=field)
-    if amount > MAX_PRICE:
+    if amount > maximum:
         raise DomainError(ErrorCode.INVALID, _("This amount is too large."), field=field)
     return amount.quantize(CENT)
 
@@ -936,6 +938,86 @@ def delivery_confirm(*, actor: User, delivery_id: int, outcome: str, note: str =
                                                  "day": order.day.isoformat()},
                body=delivery.note or _("Please check on them."))
     return delivery
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def _period(year: int, month: int, today: dt.date) -> tuple[int, int]:
+    """A statement month, at most next month (a family may pay a month ahead)."""
+    if not 1 <= month <= 12 or not 2000 <= year <= today.year + 1:
+        raise DomainError(ErrorCode.INVALID, _("Choose a month of the statement."),
+                          field="month")
+    if (year, month) > (today.year + (today.month == 12), today.month % 12 + 1):
+        raise DomainError(ErrorCode.INVALID, _("Payments can be recorded up to next month."),
+                          field="month")
+    return year, month
+
+
+@transaction.atomic
+def payment_record(*, actor: User, diner_id: int, year: int, month: int, amount: Any,
+                   paid_on: dt.date | None, method: str, note: str = "",
+                   idempotency_key: str = "") -> Payment:
+    """Canteen staff record money received for a diner's month (cash, WeChat Pay or a bank
+    transfer). Any positive amount: more than is due stays as credit on the statement."""
+    diner = _managed_diner(actor, diner_id, lock=True)
+    key = _text(idempotency_key, field="idempotency_key", max_length=64)
+    if key:
+        first = Payment.objects.filter(recorded_by=actor, idempotency_key=key).first()
+        if first is not None:
+            return first
+    today = _today()
+    year, month = _period(year, month, today)
+    value = parse_money(amount, field="amount", maximum=MAX_PAYMENT)
+    if method not in Payment.Method.values:
+        raise DomainError(ErrorCode.INVALID, _("Choose how it was paid."), field="method")
+    if paid_on is None:
+        raise DomainError(ErrorCode.INVALID, _("This field is required."), field="paid_on")
+    if paid_on > today:
+        raise DomainError(ErrorCode.INVALID, _("The payment date cannot be in the future."),
+                          field="paid_on")
+    if paid_on.year < 2000:
+        raise DomainError(ErrorCode.INVALID, _("Check the payment date."), field="paid_on")
+    payment = Payment.objects.create(
+        diner=diner, year=year, month=month, kind=Payment.Kind.RECEIVED, amount=value,
+        method=method, paid_on=paid_on, note=_text(note, field="note", max_length=200),
+        recorded_by=actor, idempotency_key=key,
+    )
+    audit.record("canteen.payment.recorded", actor=actor, target=payment,
+                 community_id=diner.canteen.community_id, diner=diner.pk,
+                 period=f"{year}-{month:02d}", amount=str(value), method=method,
+                 paid_on=paid_on.isoformat())
+    return payment
+
+
+@transaction.atomic
+def payment_correct(*, actor: User, payment_id: int, amount: Any, reason: str) -> Payment:
+    """Take back all or part of a recorded payment (typed wrongly, refunded, recorded twice):
+    a correction row with the negative amount and the reason. Nothing is deleted."""
+    found = scoped(Payment.objects.all(), actor).filter(pk=payment_id).first()
+    if found is None:
+        raise NotFound()
+    diner = _managed_diner(actor, found.diner_id)
+    original = Payment.objects.select_for_update(of=("self",)).get(pk=found.pk)
+    if original.kind != Payment.Kind.RECEIVED:
+        raise DomainError(ErrorCode.INVALID_TRANSITION,
+                          _("Only a payment received can be corrected."), field="payment")
+    value = parse_money(amount, field="amount", maximum=MAX_PAYMENT)
+    reason = _text(reason, field="reason", max_length=200, required=True)
+    taken = sum((c.amount for c in original.corrections.all()), Decimal("0.00"))
+    left = original.amount + taken
+    if value > left:
+        raise DomainError(ErrorCode.INVALID,
+                          _("At most %(left)s yuan of this payment is left to correct.")
+                          % {"left": left}, field="amount")
+    correction = Payment.objects.create(
+        diner=diner, year=original.year, month=original.month, kind=Payment.Kind.CORRECTION,
+        amount=-value, paid_on=_today(), reverses=original, reason=reason, recorded_by=actor,
+    )
+    audit.record("canteen.payment.corrected", actor=actor, target=correction,
+                 community_id=diner.canteen.community_id, diner=diner.pk, payment=original.pk,
+                 amount=str(-value), reason=reason)
+    return correction
 
 
 # --- food safety -----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,11 +24,13 @@ from xingfuli.canteen import documents, selectors, services
 from xingfuli.canteen.forms import (
     BookForm,
     CertificateForm,
+    CorrectionForm,
     DinerForm,
     DishForm,
     FamilyForm,
     MenuCreateForm,
     OverrideForm,
+    PaymentForm,
     RegisterForm,
     SampleForm,
     SettingsForm,
@@ -555,22 +558,69 @@ def _month(year: int, month: int) -> tuple[int, int]:
     return year, month
 
 
+def _payment_choices(st: selectors.Statement) -> list[tuple[int, str]]:
+    return [(p.pk, f"{p.paid_on:%Y-%m-%d} · {p.amount} · {p.get_method_display()}")
+            for p in st.payments if p.kind == p.Kind.RECEIVED]
+
+
 @staff_page
-@require_GET
+@require_http_methods(["GET", "POST"])
 def statement(request: HttpRequest, diner_id: int, year: int, month: int) -> HttpResponse:
+    """The diner's month: meals, what is due, the payments and what is still to pay. The
+    diner and their family read it; canteen staff also record payments and corrections."""
     actor = _actor(request)
     found = selectors.access_diner(actor=actor, diner_id=diner_id)
     if not selectors.may_book(actor, found):
         raise NotFound()
-    st = selectors.statement(diner=found, year=_month(year, month)[0], month=month)
+    year, month = _month(year, month)
+    manages = selectors.can_manage(actor, found.canteen.community_id)
+    if request.method == "POST" and not manages:
+        raise Forbidden()
+    st = selectors.statement(diner=found, year=year, month=month)
     fmt = request.GET.get("format", "")
-    if fmt in CONTENT_TYPES:
+    if request.method == "GET" and fmt in CONTENT_TYPES:
         return _export(documents.StatementExporter(st), fmt,
                        f"statement-{found.pk}-{year}-{month:02d}")
+    pay_form = PaymentForm(initial={"paid_on": timezone.localdate(),
+                                    "idempotency_key": uuid.uuid4().hex}) if manages else None
+    correct_form = CorrectionForm(prefix="correct", payment_choices=_payment_choices(st)
+                                  ) if manages else None
+    status = 200
+    if request.method == "POST":
+        what = request.POST.get("what")
+        form: PaymentForm | CorrectionForm | None = None
+        try:
+            if what == "payment":
+                form = pay_form = PaymentForm(request.POST)
+                if pay_form.is_valid():
+                    services.payment_record(actor=actor, diner_id=found.pk, year=year,
+                                            month=month, **pay_form.cleaned_data)
+                    messages.success(request, _("Payment recorded."))
+                    return redirect(request.path)
+            elif what == "correct":
+                form = correct_form = CorrectionForm(request.POST, prefix="correct",
+                                                     payment_choices=_payment_choices(st))
+                if correct_form.is_valid():
+                    services.payment_correct(
+                        actor=actor, payment_id=correct_form.cleaned_data["payment"],
+                        amount=correct_form.cleaned_data["amount"],
+                        reason=correct_form.cleaned_data["reason"])
+                    messages.success(request, _("Correction recorded."))
+                    return redirect(request.path)
+            else:
+                messages.error(request, _("Choose what to record."))
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            if form is not None:
+                _form_error(form, exc)
+        status = 400
     prev = st.start - dt.timedelta(days=1)
     nxt = st.end + dt.timedelta(days=1)
     return render(request, "canteen/statement.html", {
-        "st": st, "diner": found, "prev": prev, "next": nxt, "year": year, "month": month})
+        "st": st, "diner": found, "prev": prev, "next": nxt, "year": year, "month": month,
+        "pay_form": pay_form, "correct_form": correct_form, "manages": manages},
+        status=status)
 
 
 def _export(exporter: Any, fmt: str, name: str) -> HttpResponse:
@@ -755,6 +805,32 @@ def safety(request: HttpRequest) -> HttpResponse:
                   for c in certs],
         "warnings": selectors.warnings(canteen=canteen, today=today),
     }, status=status)
+
+
+@staff_page
+@require_GET
+def payments(request: HttpRequest, year: int, month: int) -> HttpResponse:
+    """The month's open balances: per diner, due, paid and still to pay (or in credit)."""
+    actor = _actor(request)
+    canteen = _staff_canteen(request, actor)
+    year, month = _month(year, month)
+    rows = selectors.balances(canteen=canteen, year=year, month=month)
+    start, end = selectors.month_bounds(year, month)
+    zero = Decimal("0.00")
+    return _page(request, "canteen/payments.html", {
+        "canteen": canteen, "rows": rows, "year": year, "month": month,
+        "prev": start - dt.timedelta(days=1), "next": end + dt.timedelta(days=1),
+        "outstanding": sum((r.outstanding for r in rows if r.outstanding > 0), zero),
+        "credit": -sum((r.outstanding for r in rows if r.outstanding < 0), zero)})
+
+
+@staff_page
+@require_GET
+def payments_now(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    chosen = request.GET.get("canteen", "")
+    query = f"?canteen={chosen}" if chosen.isascii() and chosen.isdigit() else ""
+    return redirect(reverse("canteen:payments", args=[today.year, today.month]) + query)
 
 
 @staff_page
