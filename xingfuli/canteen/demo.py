@@ -1,7 +1,8 @@
 """The demo's elderly canteen (一餐) at 万泉街's elderly service station: a dish library, a
 published 两荤两素一汤一饭 menu for every week of the year up to next week, 300 registered
-diners, this year's meals (eaten at the canteen and delivered by volunteers), the sample log
-and the staff's health certificates.
+diners, four standing orders (their meals are exactly what they book), this year's meals
+(eaten at the canteen and delivered by volunteers), the sample log and the staff's health
+certificates.
 
 Logins: 13800000071 canteen staff, 13800000072 a daughter living far away who books for her
 mother, 13800000073 a delivery volunteer (with runs next Monday).
@@ -164,9 +165,19 @@ def build_canteen(world: DemoWorld) -> None:
     mother = delivered[0]
     FamilyLink.objects.bulk_create([FamilyLink(diner=mother, user=family, relation="女儿",
                                                created_at=world.now)])
-    StandingOrder.objects.bulk_create([StandingOrder(
-        diner=delivered[1], weekdays=[0, 1, 2, 3, 4], service="delivery",
-        starts_on=year_start, booked_by=staff)])
+    # Standing orders: a housebound diner gets lunch delivered every weekday, a few others
+    # eat at the canteen on fixed days. Their meals below are exactly what the standing orders
+    # book: the covered weekdays of every open day with a published menu, the same service.
+    registered = dt.datetime.combine(year_start, dt.time(9), tz)
+    dine_in = [d for d in diners if d.default_service == "dine_in"]
+    standing = [StandingOrder(diner=delivered[1], weekdays=[0, 1, 2, 3, 4], service="delivery",
+                              starts_on=year_start, booked_by=staff, created_at=registered)]
+    standing += [StandingOrder(diner=d, weekdays=days, service="dine_in", starts_on=year_start,
+                               booked_by=staff, created_at=registered)
+                 for d, days in zip(dine_in[:3], ([0, 2, 4], [1, 3], [0, 1, 2, 3, 4]),
+                                    strict=True)]
+    StandingOrder.objects.bulk_create(standing)
+    standing_of = {so.diner_id: so for so in standing}
 
     # --- this year's meals and next week's bookings -----------------------------------------
     frequency = {d.pk: (0.25 if d.default_service == "delivery" else rng.uniform(0.02, 0.1))
@@ -179,21 +190,33 @@ def build_canteen(world: DemoWorld) -> None:
             continue
         past = day < today
         for d in diners:
-            if rng.random() >= frequency[d.pk]:
+            so = standing_of.get(d.pk)
+            if so is not None:
+                if day.weekday() not in so.weekdays:
+                    continue
+            elif rng.random() >= frequency[d.pk]:
                 continue
             birth, _b = info[d.resident_id]
             groups = selectors.groups_of(birth_date=birth, tag_codes=tags[d.resident_id],
                                          day=day)
             subsidy, group = selectors.subsidy_for(tiers=tiers, groups=groups,
                                                    price=canteen.meal_price)
-            booked_at = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10), tz)
+            if so is not None:  # booked when the week's menu was published
+                published_at = menus[selectors.monday_of(day)].published_at or so.created_at
+                booked_at = max(published_at, so.created_at)
+            else:
+                booked_at = dt.datetime.combine(day - dt.timedelta(days=2), dt.time(10), tz)
+            booker = family if d.pk == mother.pk else staff
             orders.append(Order(
-                canteen=canteen, diner=d, day=day, service=d.default_service,
-                channel=Order.Channel.BOOKED, price=canteen.meal_price, subsidy=subsidy,
+                canteen=canteen, diner=d, day=day,
+                service=so.service if so is not None else d.default_service,
+                channel=Order.Channel.STANDING if so is not None else Order.Channel.BOOKED,
+                standing=so, price=canteen.meal_price, subsidy=subsidy,
                 subsidy_group=group, amount_due=canteen.meal_price - subsidy,
                 status=Order.Status.SERVED if past else Order.Status.BOOKED,
-                booked_by=family if d.pk == mother.pk else staff,
-                payer=family if d.pk == mother.pk else None, created_at=booked_at,
+                booked_by=so.booked_by if so is not None else booker,
+                payer=so.payer if so is not None else (family if d.pk == mother.pk else None),
+                created_at=booked_at,
                 served_at=(dt.datetime.combine(day, dt.time(11, 20), tz) if past else None)))
         if past:  # a few guests at the counter
             at = dt.datetime.combine(day, dt.time(11, 30), tz)

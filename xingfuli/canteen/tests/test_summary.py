@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from xingfuli.canteen import selectors, services
 from xingfuli.canteen.demo import DINERS
-from xingfuli.canteen.models import Delivery, Diner, Order, WeeklyMenu
+from xingfuli.canteen.models import (
+    Canteen,
+    Delivery,
+    Diner,
+    Order,
+    StandingOrder,
+    WeeklyMenu,
+)
 from xingfuli.canteen.tests.factories import TZ, publish_week
 from xingfuli.core.models import Community
 from xingfuli.core.testing import make_resident
@@ -89,3 +96,30 @@ def test_demo_canteen_has_diners_menus_and_the_summary_counts_its_records():
         served.filter(delivery__outcome=Delivery.Outcome.DELIVERED).count())
     assert doc["diners"] == Diner.objects.filter(canteen__community=wanquan,
                                                  active=True).count()
+
+    # The standing orders match their meals: every open day with a published menu on their
+    # weekdays this year up to the end of next week, their service, channel and booker, and
+    # no meal of those diners that the standing order does not explain.
+    canteen = Canteen.objects.get(community=wanquan)
+    standing = list(StandingOrder.objects.filter(diner__canteen=canteen, active=True))
+    assert len(standing) >= 2
+    assert {so.service for so in standing} == {"delivery", "dine_in"}
+    start = dt.date(today.year, 1, 1)
+    end = monday + dt.timedelta(days=13)
+    menu_days = selectors.published_days(canteen, start, end)
+    open_days = {d.date for d in selectors.canteen_days(canteen, start, end) if d.is_open}
+    for so in standing:
+        expected = {day for day in open_days & set(menu_days)
+                    if day.weekday() in so.weekdays and day >= so.starts_on
+                    and (so.ends_on is None or day <= so.ends_on)}
+        meals = list(Order.objects.filter(diner=so.diner, day__gte=start).exclude(
+            status=Order.Status.CANCELLED))
+        assert {o.day for o in meals} == expected, so.weekdays
+        assert all(o.standing_id == so.pk and o.channel == Order.Channel.STANDING
+                   and o.service == so.service and o.booked_by_id == so.booked_by_id
+                   for o in meals)
+        # Next week's meals are booked (and delivered ones are in a run).
+        ahead = [o for o in meals if o.day >= monday + dt.timedelta(days=7)]
+        assert ahead and all(o.status == Order.Status.BOOKED for o in ahead)
+        if so.service == "delivery":
+            assert Delivery.objects.filter(order__in=ahead).count() == len(ahead)
