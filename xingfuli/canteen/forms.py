@@ -138,7 +138,7 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount received (yuan)"), max_digits=8,
                                 decimal_places=2)
     paid_on = forms.DateField(label=_("Paid on"), widget=_DATE)
-    method = forms.ChoiceField(label=_("Paid by"), choices=Payment.Method.choices,
+    method = forms.ChoiceField(label=_("Payment method"), choices=Payment.Method.choices,
                                widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)

@@ -645,7 +645,8 @@ class Payment(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices,
                             default=Kind.RECEIVED)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=8, decimal_places=2)
-    method = models.CharField(_("paid by"), max_length=10, choices=Method.choices, blank=True)
+    method = models.CharField(_("payment method"), max_length=10, choices=Method.choices,
+                              blank=True)
     paid_on = models.DateField(_("paid on"))
     reverses = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
