@@ -184,7 +184,8 @@ def similar_before_submit(
     made: the place is checked as the submit checks it (a category, building or unit the
     actor may not use, or a floor the building lacks, is a DomainError naming the field),
     then the one rule, `similar_open_requests`, answers. No building and no place: none.
-    Four queries at most, however many requests match."""
+    One query per id given and one for the matches (and the actor's scope, once), however
+    many match."""
     from django.utils.translation import gettext as _
 
     from xingfuli.core.errors import DomainError, ErrorCode
