@@ -504,12 +504,7 @@ def record_correct(*, actor: User, record_id: int, minutes: int, reason: str,
     _require(actor, record.community_id)
     _check_version(record, version)
     reason = _text(reason, "reason", 300, required=True)
-    if minutes < 0 or minutes > MAX_CLAIM_MINUTES:
-        raise DomainError(ErrorCode.INVALID,
-                          _("Give the service time in minutes, from 0 to 1440."),
-                          field="minutes")
-    if minutes == record.minutes:
-        raise DomainError(ErrorCode.INVALID, _("The minutes are unchanged."), field="minutes")
+    _check_corrected_minutes(record, minutes)
     RecordCorrection.objects.create(record=record, before_minutes=record.minutes,
                                     after_minutes=minutes, reason=reason, by=actor)
     audit.record("volunteers.hours.corrected", actor=actor, target=record,
@@ -518,6 +513,16 @@ def record_correct(*, actor: User, record_id: int, minutes: int, reason: str,
     record.version += 1
     record.save(update_fields=["minutes", "version"])
     return record
+
+
+def _check_corrected_minutes(record: ServiceRecord, minutes: int) -> None:
+    """The minutes a correction gives a record: within a day's service and not the same."""
+    if minutes < 0 or minutes > MAX_CLAIM_MINUTES:
+        raise DomainError(ErrorCode.INVALID,
+                          _("Give the service time in minutes, from 0 to 1440."),
+                          field="minutes")
+    if minutes == record.minutes:
+        raise DomainError(ErrorCode.INVALID, _("The minutes are unchanged."), field="minutes")
 
 
 @transaction.atomic
@@ -532,12 +537,7 @@ def correction_ask(*, actor: User, record_id: int, minutes: int,
         raise DomainError(ErrorCode.INVALID_TRANSITION,
                           _("Only approved hours can be corrected."), field="record_id")
     reason = _text(reason, "reason", 300, required=True)
-    if minutes < 0 or minutes > MAX_CLAIM_MINUTES:
-        raise DomainError(ErrorCode.INVALID,
-                          _("Give the service time in minutes, from 0 to 1440."),
-                          field="minutes")
-    if minutes == record.minutes:
-        raise DomainError(ErrorCode.INVALID, _("The minutes are unchanged."), field="minutes")
+    _check_corrected_minutes(record, minutes)
     if CorrectionRequest.objects.filter(record=record,
                                         status=CorrectionRequest.Status.PENDING).exists():
         raise DomainError(ErrorCode.DUPLICATE,
