@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xingfuli.core.errors import DomainError, ErrorCode, Forbidden, NotFound
@@ -447,15 +448,22 @@ def original_request(actor: User, request_id: int, number: str) -> int:
     return found.pk
 
 
+# Lazy: built at import, shown in the language of each request.
 _DONE = {
-    Action.ACCEPT: _("Accepted."), Action.DISPATCH: _("Dispatched."),
-    Action.TAKE: _("The job is yours."), Action.ON_SITE: _("Marked on site."),
-    Action.RESOLVE: _("Resolved. The resident is asked if they are satisfied."),
-    Action.FOLLOW_UP: _("Thank you: your answer is recorded."),
-    Action.CLOSE: _("Closed."), Action.REJECT: _("Rejected."),
-    Action.MARK_DUPLICATE: _("Marked as a duplicate."), Action.CANCEL: _("Cancelled."),
-    Action.ESCALATE: _("Escalated."), Action.DEESCALATE: _("Handed back down."),
-    Action.PAUSE: _("Paused."), Action.RESUME: _("Resumed."),
+    Action.ACCEPT: gettext_lazy("Accepted."),
+    Action.DISPATCH: gettext_lazy("Dispatched."),
+    Action.TAKE: gettext_lazy("The job is yours."),
+    Action.ON_SITE: gettext_lazy("Marked on site."),
+    Action.RESOLVE: gettext_lazy("Resolved. The resident is asked if they are satisfied."),
+    Action.FOLLOW_UP: gettext_lazy("Thank you: your answer is recorded."),
+    Action.CLOSE: gettext_lazy("Closed."),
+    Action.REJECT: gettext_lazy("Rejected."),
+    Action.MARK_DUPLICATE: gettext_lazy("Marked as a duplicate."),
+    Action.CANCEL: gettext_lazy("Cancelled."),
+    Action.ESCALATE: gettext_lazy("Escalated."),
+    Action.DEESCALATE: gettext_lazy("Handed back down."),
+    Action.PAUSE: gettext_lazy("Paused."),
+    Action.RESUME: gettext_lazy("Resumed."),
 }
 
 

@@ -70,3 +70,41 @@ def test_words_of_two_modules_keep_their_own_meaning():
         for context, word, chinese in cases:
             said = translation.pgettext(context, word) if context else translation.gettext(word)
             assert said == chinese, (context, word)
+
+
+def _eager_calls_at_import(path: Path) -> list[str]:
+    """Calls of gettext (not gettext_lazy) outside any function: evaluated once, at import, in
+    whatever language is active then, and shown in it to every later request."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    eager = {alias.asname or alias.name for node in tree.body
+             if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+             for alias in node.names if alias.name in ("gettext", "pgettext", "ngettext")}
+    found: list[str] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(
+                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if (not inside and isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                    and child.func.id in eager):
+                found.append(f"{path.name}:{child.lineno}")
+            visit(child, inside)
+
+    if eager:
+        visit(tree, False)
+    return found
+
+
+def test_no_translation_is_fixed_at_import_time():
+    sources = [p for p in PACKAGE.rglob("*.py")
+               if "migrations" not in p.parts and "tests" not in p.parts]
+    assert [f"{p.parent.name}/{hit}" for p in sources for hit in _eager_calls_at_import(p)] == []
+
+
+def test_a_translation_fixed_at_import_time_is_found(tmp_path: Path):
+    module = tmp_path / "probe.py"
+    module.write_text("from django.utils.translation import gettext as _\n\n"
+                      "DONE = {'a': _('Done.')}\n\n\ndef f():\n    return _('Fine.')\n")
+    assert _eager_calls_at_import(module) == ["probe.py:3"]
