@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -190,7 +190,7 @@ def similar_before_submit(
 
     from xingfuli.core.errors import DomainError, ErrorCode
     from xingfuli.core.scoping import scope_of
-    from xingfuli.registry.models import Building, Unit
+    from xingfuli.registry.models import Building
 
     category = scoped(Category.objects.filter(active=True), actor).filter(
         pk=category_id).values_list("community_id", flat=True).first()
@@ -222,16 +222,29 @@ def similar_before_submit(
         if building is None:
             raise DomainError(ErrorCode.INVALID, _("Choose the building of the unit."),
                               field="building_id")
-        units = Unit.objects.filter(building_id=building.pk)
-        unit_id = (units.filter(pk=unit_id) if unit_id is not None
-                   else units.filter(number=unit_number or 0)).values_list("pk",
-                                                                           flat=True).first()
-        if unit_id is None:
-            raise DomainError(ErrorCode.INVALID, _("Building %(b)s has no such unit.")
-                              % {"b": building.number}, field=field)
+        unit_id = unit_in_building(building=building, unit_id=unit_id, unit_number=unit_number,
+                                   field=field).pk
     return similar_open_requests(
         actor=actor, category_id=category_id, building_id=building.pk if building else None,
         floor=floor, place=place, unit_id=unit_id)
+
+
+def unit_in_building(*, building: Any, unit_id: int | None, unit_number: int | None,
+                     field: str) -> Any:
+    """The unit of `building` named by id or by number (a request's unit), or a DomainError
+    naming `field`. The submit and the pre-submit lookup both ask here."""
+    from django.utils.translation import gettext as _
+
+    from xingfuli.core.errors import DomainError, ErrorCode
+    from xingfuli.registry.models import Unit
+
+    units = Unit.objects.filter(building_id=building.pk)
+    unit = (units.filter(pk=unit_id) if unit_id is not None
+            else units.filter(number=unit_number or 0)).first()
+    if unit is None:
+        raise DomainError(ErrorCode.INVALID, _("Building %(b)s has no such unit.")
+                          % {"b": building.number}, field=field)
+    return unit
 
 
 def request_by_number(*, actor: User, community_id: int, number: str) -> Request | None:
@@ -244,20 +257,27 @@ def request_by_number(*, actor: User, community_id: int, number: str) -> Request
         community_id=community_id, number=number).first()
 
 
+def accepted_jobs(*, assignee_id: int, jobs: Sequence[Request]) -> set[int]:
+    """The ids of `jobs` (assigned to `assignee_id`) that the assignee has taken or accepted
+    since each was last dispatched: one query, none for no jobs."""
+    if not jobs:
+        return set()
+    since = {r.pk: r.dispatched_at for r in jobs}
+    accepted = set()
+    for request_id, at in RequestEvent.objects.filter(
+        request_id__in=since, kind__in=[RequestEvent.Kind.TAKEN, RequestEvent.Kind.ACKNOWLEDGED],
+        data__assignee=assignee_id,
+    ).values_list("request_id", "at"):
+        dispatched = since[request_id]
+        if dispatched is None or at >= dispatched:
+            accepted.add(request_id)
+    return accepted
+
+
 def jobs_to_accept(*, actor: User, jobs: list[Request]) -> set[int]:
     """Of `jobs` (dispatched to the actor), those the actor has not taken or accepted since
     their last dispatch: one query."""
-    if not jobs:
-        return set()
-    done: dict[int, list[dt.datetime]] = {}
-    for request_id, at in RequestEvent.objects.filter(
-        request_id__in=[r.pk for r in jobs],
-        kind__in=[RequestEvent.Kind.TAKEN, RequestEvent.Kind.ACKNOWLEDGED],
-        data__assignee=actor.pk,
-    ).values_list("request_id", "at"):
-        done.setdefault(request_id, []).append(at)
-    return {r.pk for r in jobs if not any(
-        r.dispatched_at is None or at >= r.dispatched_at for at in done.get(r.pk, []))}
+    return {r.pk for r in jobs} - accepted_jobs(assignee_id=actor.pk, jobs=jobs)
 
 
 def categories_for(*, actor: User) -> list[Category]:

@@ -39,6 +39,7 @@ from xingfuli.grid.models import Grid, GridBuilding
 from xingfuli.property.models import ServiceTeam, TeamMember
 from xingfuli.registry.models import Building, Dwelling, Resident, Unit
 from xingfuli.registry.personal import mask_mobile, normalize_mobile
+from xingfuli.requests import selectors
 from xingfuli.requests.models import (
     LEVEL_ORDER,
     OPEN_STATUSES,
@@ -210,7 +211,7 @@ def allowed_actions_many(*, actor: User, reqs: Sequence[Request]) -> dict[int, l
         return {}
     writable = set(scoped(Request.objects.filter(pk__in=[r.pk for r in reqs]), actor,
                           write=True).values_list("pk", flat=True))
-    accepted = _accepted_jobs(actor.pk, [
+    accepted = selectors.accepted_jobs(assignee_id=actor.pk, jobs=[
         r for r in reqs
         if r.assignee_id == actor.pk and r.status in TRANSITIONS[Action.TAKE].sources
     ])
@@ -547,13 +548,8 @@ def request_submit(
         if building is None:
             raise DomainError(ErrorCode.INVALID, _("Choose the building of the unit."),
                               field="building_id")
-        units = Unit.objects.filter(building=building)
-        unit = (units.filter(pk=unit_id) if unit_id is not None
-                else units.filter(number=unit_number or 0)).first()
-        if unit is None:
-            raise DomainError(ErrorCode.INVALID,
-                              _("Building %(b)s has no such unit.") % {"b": building.number},
-                              field=field)
+        unit = selectors.unit_in_building(building=building, unit_id=unit_id,
+                                          unit_number=unit_number, field=field)
     place = _text(place, "place", 200)
     if building is None and not place:
         raise DomainError(
@@ -776,23 +772,8 @@ def request_take(*, actor: User, request_id: int, version: int | None = None) ->
 
 def job_accepted(req: Request) -> bool:
     """Whether the assignee has taken or accepted the job since it was last dispatched."""
-    return req.assignee_id is not None and req.pk in _accepted_jobs(req.assignee_id, [req])
-
-
-def _accepted_jobs(assignee_id: int, reqs: Sequence[Request]) -> set[int]:
-    """The ids of the requests (assigned to `assignee`) that they have taken or accepted since
-    each was last dispatched: one query, none for no requests."""
-    if not reqs:
-        return set()
-    since = {r.pk: r.dispatched_at for r in reqs}
-    events = RequestEvent.objects.filter(request_id__in=since, kind__in=[K.TAKEN, K.ACKNOWLEDGED],
-                                         data__assignee=assignee_id)
-    accepted = set()
-    for request_id, at in events.values_list("request_id", "at"):
-        dispatched = since[request_id]
-        if dispatched is None or at >= dispatched:
-            accepted.add(request_id)
-    return accepted
+    return req.assignee_id is not None and req.pk in selectors.accepted_jobs(
+        assignee_id=req.assignee_id, jobs=[req])
 
 
 @transaction.atomic
